@@ -1,0 +1,52 @@
+/*
+ * cli.h - wash's command table and option parsing (Git's builtin shape).
+ *
+ * Each command lives in its own file as `int cmd_<name>(int argc, char **argv)`
+ * and is listed once in the table in wash.c. argv[0] is the command name.
+ * A command returns the process exit status.
+ */
+#ifndef WC_CLI_H
+#define WC_CLI_H
+
+#include "base/error.h"
+
+#include <stdint.h>
+
+typedef struct wc_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary; /* one line, for `wash --help` */
+    const char *usage;   /* full usage text, for `wash CMD --help` */
+} wc_command;
+
+extern const wc_command wc_commands[];
+
+/* Options: --name VALUE, --name=VALUE, or a bare --name for booleans. */
+enum wc_optkind { WC_OPT_BOOL, WC_OPT_STRING, WC_OPT_UINT, WC_OPT_DURATION };
+
+typedef struct wc_option {
+    const char *name; /* long name without dashes */
+    char shortname;   /* or 0 */
+    enum wc_optkind kind;
+    void *out; /* int *, const char **, uint64_t *, uint64_t * (ns) */
+} wc_option;
+
+/**
+ * Parse argv[1..] against opts (terminated by a zero entry). Positional
+ * arguments are moved to the front of argv[1..]; *npos receives their count.
+ * "--" ends options. Returns 0, 1 if --help was given (usage printed), or -1
+ * on a bad option (message printed, naming the option).
+ */
+int wc_parse_options(const wc_command *cmd, const wc_option *opts, int argc, char **argv,
+                     int *npos);
+
+/** Find a command by name. */
+const wc_command *wc_find_command(const char *name);
+
+/** Print "wash CMD: message" to stderr. */
+void wc_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_version(int argc, char **argv);
+int cmd_wast(int argc, char **argv);
+
+#endif

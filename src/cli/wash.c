@@ -1,0 +1,73 @@
+/*
+ * wash.c - the multi-call binary: main() and the command table.
+ *
+ * To add a command: write cli/<name>.c with cmd_<name>(), declare it in
+ * cli/cli.h, and add a line to the table below.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const wc_command wc_commands[] = {
+    {"version", cmd_version, "Print the version of wash and its engine",
+     "usage: wash version\n\nPrints the version of wash and of the components it was built with.\n"},
+    {"wast", cmd_wast, "Run WebAssembly specification test scripts (.wast)",
+     "usage: wash wast [--tier baseline|optimized] [--quiet] FILE.wast...\n"
+     "\n"
+     "Runs WebAssembly spec test scripts against the engine, as `wasmtime wast` does.\n"
+     "Each failure is printed; the last line is \"N passed, N failed\". The exit\n"
+     "status is 0 only if nothing failed.\n"
+     "\n"
+     "  --tier T      baseline (tcc, the default) or optimized (cc -O2)\n"
+     "  --quiet       print only failures and the summary\n"
+     "  --verbose     print every command as it runs\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const wc_command *
+wc_find_command(const char *name)
+{
+    for (const wc_command *c = wc_commands; c->name != NULL; c++) {
+        if (strcmp(c->name, name) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void
+usage(FILE *out)
+{
+    fprintf(out, "usage: wash <command> [options]\n\n"
+                 "wash is the command line of wasmCloud in C.\n\nCommands:\n");
+    for (const wc_command *c = wc_commands; c->name != NULL; c++) {
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    }
+    fprintf(out, "\nRun 'wash <command> --help' for a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    const wc_command *cmd;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (argc >= 3 && strcmp(argv[1], "help") == 0 && (cmd = wc_find_command(argv[2]))) {
+            printf("%s", cmd->usage);
+            return 0;
+        }
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        return cmd_version(1, argv + 1);
+    }
+    cmd = wc_find_command(argv[1]);
+    if (cmd == NULL) {
+        fprintf(stderr, "wash: '%s' is not a wash command. See 'wash --help'.\n", argv[1]);
+        return 2;
+    }
+    return cmd->fn(argc - 1, argv + 1);
+}
