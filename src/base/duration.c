@@ -81,6 +81,9 @@ wc_duration_parse(const char *s, uint64_t *out_ns, wc_error *err)
                                 "(examples: 250ms, 1.5s, 1h2m3s)",
                                 s, start);
         }
+        while (*p == ' ') {
+            p++;
+        }
         u = p;
         while (*p != '\0' && !isdigit((unsigned char)*p) && *p != ' ' && *p != '.') {
             p++;
