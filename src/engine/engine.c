@@ -13,10 +13,13 @@
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define CHUNK_BYTES (4u << 20)
 #define PREFIX      "w_"
@@ -218,9 +221,77 @@ compute_key(wc_engine *e, const void *bytes, size_t len, char hex[65])
     wc_strbuf_release(&salt);
 }
 
+/*
+ * The memory image: a memfd holding the module's own memory as it is right
+ * after its active data segments are applied. Only possible when the module
+ * defines its memory and every active data segment has a constant offset
+ * inside the initial size; otherwise instances apply the segments themselves.
+ */
+static void
+build_image(wc_module *m)
+{
+    const wc_modinfo *info = m->info;
+    uint64_t end = 0, limit;
+    uint8_t *p;
+    int fd;
+
+    m->image_state = -1;
+    if (info->nmemories == 0 || info->nmemory_imports != 0) {
+        return;
+    }
+    limit = info->memories[0].min * WC_PAGE_SIZE;
+    for (uint32_t i = 0; i < info->ndatas; i++) {
+        const wc_dataseg *d = &info->datas[i];
+
+        if (d->mode != SEG_ACTIVE) {
+            continue;
+        }
+        if (d->offset.op != CE_I32 || (uint64_t)d->offset.u.i32 + d->len > limit) {
+            return;
+        }
+        if (d->len != 0 && d->offset.u.i32 + (uint64_t)d->len > end) {
+            end = d->offset.u.i32 + (uint64_t)d->len;
+        }
+    }
+    end = (end + 4095) & ~(uint64_t)4095;
+    if (end == 0) {
+        m->image_bytes = 0;
+        m->image_fd = -1;
+        m->image_state = 1;
+        return;
+    }
+    fd = memfd_create("wc-memory-image", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)end) != 0) {
+        WC_WARN("engine", "no memory image (instances copy data segments): %s", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    p = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        close(fd);
+        return;
+    }
+    for (uint32_t i = 0; i < info->ndatas; i++) {
+        const wc_dataseg *d = &info->datas[i];
+
+        if (d->mode == SEG_ACTIVE && d->len != 0) {
+            memcpy(p + d->offset.u.i32, d->bytes, d->len);
+        }
+    }
+    munmap(p, end);
+    m->image_fd = fd;
+    m->image_bytes = end;
+    m->image_state = 1;
+}
+
 static void
 module_free(wc_module *m)
 {
+    if (m->image_state == 1 && m->image_fd >= 0) {
+        close(m->image_fd);
+    }
     wc__code_unref(m->code);
     wc_modinfo_free(m->info);
     wc_map_release(&m->exports);
@@ -836,7 +907,7 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
     wcrt_inst *rt;
     size_t size;
     char *p;
-    int rc;
+    int rc, from_image = 0;
 
     if (nimports != info->nimports) {
         return wc_error_set(err, WC_ELINK, "the module has %u imports, %zu were given",
@@ -895,6 +966,17 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
             goto out;
         }
         inst->memory = mem;
+        pthread_mutex_lock(&m->mu);
+        if (m->image_state == 0) {
+            build_image(m);
+        }
+        pthread_mutex_unlock(&m->mu);
+        if (m->image_state == 1) {
+            if ((rc = wc__memory_map_image(mem, m->image_fd, m->image_bytes, err)) != 0) {
+                goto out;
+            }
+            from_image = 1;
+        }
     }
     if (inst->memory != NULL) {
         rt->memory0 = &inst->memory->m;
@@ -927,7 +1009,7 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
         }
     }
 
-    if ((rc = wc__init_segments(inst, err)) != 0) {
+    if ((rc = wc__init_segments(inst, from_image, err)) != 0) {
         goto out;
     }
     if (info->has_start) {

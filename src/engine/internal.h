@@ -84,7 +84,8 @@ typedef struct wc_hostfunc {
 
 struct wc_memory {
     wcrt_memory m;
-    void *slot;        /* reservation (runtime.c) */
+    void *slot;           /* reservation (runtime.c) */
+    uint64_t image_bytes; /* bytes mapped from a module's memory image, or 0 */
     uint64_t decl_max; /* declared maximum, for import matching */
     int has_max;
 };
@@ -126,6 +127,12 @@ struct wc_module {
     int opt_state; /* OPT_* */
     int cache_hit;
     wc_error opt_err;
+    /* Initial memory image (data segments applied), mapped copy-on-write
+     * into each new instance. image_state: 0 not built yet, 1 ready, -1 not
+     * applicable (imported memory, computed offsets, or out of bounds). */
+    int image_state;
+    int image_fd;
+    uint64_t image_bytes;
 };
 
 enum { OPT_NONE, OPT_PENDING, OPT_READY, OPT_FAILED };
@@ -156,6 +163,8 @@ extern const wcrt_api wc__api;
 
 /** Reserve a linear memory with min pages accessible and max_pages as the limit. */
 int wc__memory_init(wc_memory *mem, uint64_t min_pages, uint64_t max_pages, wc_error *err);
+/** Map bytes of image fd copy-on-write over the start of mem. */
+int wc__memory_map_image(wc_memory *mem, int fd, uint64_t bytes, wc_error *err);
 void wc__memory_release(wc_memory *mem);
 int wc__table_init(wc_table *t, uint8_t elem, uint32_t min, uint32_t max, void *init,
                    wc_error *err);
@@ -170,7 +179,11 @@ wcrt_val wc__const_eval(wc_instance *inst, const wc_constexpr *ce);
  */
 int wc__call(wc_store *store, wc_func *f, const wcrt_val *args, wcrt_val *results,
              wc_error *err);
-/** Run table.init / memory.init for an active segment during instantiation (may trap). */
-int wc__init_segments(wc_instance *inst, wc_error *err);
+/**
+ * Apply active element segments, then active data segments unless the
+ * memory came from the module's image (data_done), dropping each.
+ * Returns WC_ETRAP if a segment is out of bounds.
+ */
+int wc__init_segments(wc_instance *inst, int data_done, wc_error *err);
 
 #endif

@@ -142,8 +142,13 @@ slot_acquire(wc_error *err)
 }
 
 static void
-slot_release(uint8_t *s, uint64_t used_bytes)
+slot_release(uint8_t *s, uint64_t used_bytes, uint64_t image_bytes)
 {
+    /* A private file mapping would show the image again: replace it. */
+    if (image_bytes != 0) {
+        mmap(s, image_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+             -1, 0);
+    }
     /* Drop the pages (they read as zero next time) and make the slot inaccessible. */
     if (used_bytes != 0) {
         madvise(s, used_bytes, MADV_DONTNEED);
@@ -175,7 +180,7 @@ wc__memory_init(wc_memory *mem, uint64_t min_pages, uint64_t max_pages, wc_error
     if (min_pages != 0 && mprotect(s, min_pages * WC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
         int e = errno;
 
-        slot_release(s, 0);
+        slot_release(s, 0, 0);
         return wc_error_set(err, -e, "cannot commit %llu pages of linear memory: %s",
                             (unsigned long long)min_pages, strerror(e));
     }
@@ -190,9 +195,23 @@ void
 wc__memory_release(wc_memory *mem)
 {
     if (mem != NULL && mem->slot != NULL) {
-        slot_release(mem->slot, mem->m.pages * WC_PAGE_SIZE);
+        slot_release(mem->slot, mem->m.pages * WC_PAGE_SIZE, mem->image_bytes);
         mem->slot = NULL;
     }
+}
+
+int
+wc__memory_map_image(wc_memory *mem, int fd, uint64_t bytes, wc_error *err)
+{
+    if (bytes == 0) {
+        return 0;
+    }
+    if (mmap(mem->m.base, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) ==
+        MAP_FAILED) {
+        return wc_error_set(err, -errno, "cannot map the memory image: %s", strerror(errno));
+    }
+    mem->image_bytes = bytes;
+    return 0;
 }
 
 static uint32_t
@@ -268,7 +287,7 @@ static const char *const trap_messages[WCRT_TRAP_COUNT] = {
     [WCRT_TRAP_HOST] = "host function failed",
 };
 
-static _Noreturn void
+__attribute__((noreturn)) static void
 rt_trap(int code)
 {
     if (ts.jmp == NULL) {
@@ -684,7 +703,7 @@ wc__const_eval(wc_instance *wi, const wc_constexpr *ce)
  * wc__call's trap handling via a trampoline-free path: bounds are checked
  * here, so the only trap is the one we raise. */
 int
-wc__init_segments(wc_instance *wi, wc_error *err)
+wc__init_segments(wc_instance *wi, int data_done, wc_error *err)
 {
     const wc_modinfo *m = wi->module->info;
 
@@ -710,7 +729,9 @@ wc__init_segments(wc_instance *wi, wc_error *err)
     for (uint32_t i = 0; i < m->ndatas; i++) {
         const wc_dataseg *d = &m->datas[i];
 
-        if (d->mode == SEG_ACTIVE) {
+        if (d->mode == SEG_ACTIVE && data_done) {
+            wi->data_dropped[i] = 1;
+        } else if (d->mode == SEG_ACTIVE) {
             uint32_t off = wc__const_eval(wi, &d->offset).i32;
             wcrt_memory *mem = wi->rt->memory0;
 

@@ -1039,18 +1039,14 @@ translate_body(fstate *fs)
                 const uint8_t *ti;
                 uint32_t ni = label_arity(&fs->ctrls[fs->nctrls - 1 - targets[i]], &ti);
                 uint32_t saved = fs->nvals;
-                uint8_t *copy;
 
                 if (ni != arity) {
                     rc = verr(fs, "type mismatch (br_table targets have different arities)");
                     break;
                 }
-                /* Pop against a copy of the stack so each label is checked independently. */
-                copy = wc_xmemdup(fs->vals, fs->nvals ? fs->nvals : 1);
+                /* pop() only moves nvals down, so restoring it undoes the check. */
                 rc = pop_n(fs, ni, ti);
-                memcpy(fs->vals, copy, saved);
                 fs->nvals = saved;
-                free(copy);
             }
             if (rc != 0) {
                 free(targets);
