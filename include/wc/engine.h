@@ -78,9 +78,9 @@ typedef struct wc_extern {
 } wc_extern;
 
 typedef enum wc_tier {
-    WC_TIER_AUTO = 0,  /* baseline now, optimized when ready */
-    WC_TIER_BASELINE,  /* only tcc */
-    WC_TIER_OPTIMIZED  /* wait for the optimized tier */
+    WC_TIER_AUTO = 0, /* baseline now, optimized when ready */
+    WC_TIER_BASELINE, /* only tcc */
+    WC_TIER_OPTIMIZED /* wait for the optimized tier */
 } wc_tier;
 
 typedef struct wc_engine_config {
@@ -109,15 +109,14 @@ void wc_engine_free(wc_engine *engine);
  * feature (SIMD), WC_ELIMIT for one beyond the engine's limits.
  * May block for the compile; call from a worker thread, not an event loop.
  */
-int wc_module_new(wc_engine *engine, const void *bytes, size_t len, wc_module **out,
-                  wc_error *err);
+int wc_module_new(wc_engine *engine, const void *bytes, size_t len, wc_module **out, wc_error *err);
 /** Validate only (no code is generated). */
 int wc_module_validate(wc_engine *engine, const void *bytes, size_t len, wc_error *err);
 wc_module *wc_module_ref(wc_module *m);
 void wc_module_unref(wc_module *m);
 
 typedef struct wc_importdesc {
-    const char *module, *name; /* borrowed from the module; NUL-terminated */
+    const char *module, *name;   /* borrowed from the module; NUL-terminated */
     size_t module_len, name_len; /* names may contain NUL bytes */
     wc_externkind kind;
     /* For functions: */
@@ -203,8 +202,7 @@ uint32_t wc_table_size(const wc_table *t);
 int wc_table_get(const wc_table *t, uint32_t i, void **out);
 int wc_table_set(wc_table *t, uint32_t i, void *ref);
 
-int wc_global_new(wc_store *store, wc_valkind type, int mutable_, wc_val init,
-                  wc_global **out);
+int wc_global_new(wc_store *store, wc_valkind type, int mutable_, wc_val init, wc_global **out);
 wc_val wc_global_get(const wc_global *g);
 void wc_global_set(wc_global *g, wc_val v);
 wc_valkind wc_global_type(const wc_global *g);

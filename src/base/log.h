@@ -11,13 +11,7 @@
 #ifndef WC_BASE_LOG_H
 #define WC_BASE_LOG_H
 
-enum wc_log_level {
-    WC_LOG_ERROR,
-    WC_LOG_WARN,
-    WC_LOG_INFO,
-    WC_LOG_DEBUG,
-    WC_LOG_TRACE
-};
+enum wc_log_level { WC_LOG_ERROR, WC_LOG_WARN, WC_LOG_INFO, WC_LOG_DEBUG, WC_LOG_TRACE };
 
 void wc_log_set_level(enum wc_log_level level);
 enum wc_log_level wc_log_get_level(void);

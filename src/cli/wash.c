@@ -11,7 +11,8 @@
 
 const wc_command wc_commands[] = {
     {"version", cmd_version, "Print the version of wash and its engine",
-     "usage: wash version\n\nPrints the version of wash and of the components it was built with.\n"},
+     "usage: wash version\n\nPrints the version of wash and of the components it was built "
+     "with.\n"},
     {"wast", cmd_wast, "Run WebAssembly specification test scripts (.wast)",
      "usage: wash wast [--tier baseline|optimized] [--quiet] FILE.wast...\n"
      "\n"

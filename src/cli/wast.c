@@ -52,8 +52,7 @@ typedef struct wast {
     unsigned passed, failed, skipped;
 } wast;
 
-static void
-failf(wast *w, json_t *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void failf(wast *w, json_t *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 failf(wast *w, json_t *cmd, const char *fmt, ...)
@@ -591,8 +590,8 @@ run_command(wast *w, json_t *cmd)
     const char *type = json_string_value(json_object_get(cmd, "type"));
 
     if (w->verbose) {
-        printf("%s:%lld: %s\n", w->file, (long long)json_integer_value(json_object_get(cmd, "line")),
-               type);
+        printf("%s:%lld: %s\n", w->file,
+               (long long)json_integer_value(json_object_get(cmd, "line")), type);
         fflush(stdout);
     }
     if (strcmp(type, "module") == 0) {

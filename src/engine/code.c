@@ -33,19 +33,12 @@
 extern char **environ;
 
 /* Flags of the optimized tier; they are part of the cache key. */
-static const char *const cc_flags[] = {"-O2",
-                                       "-fPIC",
-                                       "-fvisibility=hidden",
-                                       "-fno-math-errno",
-                                       /* keep x*1.0, x-0.0 etc.: they must quiet a NaN */
-                                       "-fsignaling-nans",
-                                       "-fno-strict-aliasing",
-                                       "-fstack-clash-protection",
-                                       /* Wasm recursion must exhaust the stack, not loop. */
-                                       "-fno-optimize-sibling-calls",
-                                       "-fno-stack-protector",
-                                       "-w",
-                                       NULL};
+static const char *const cc_flags[] = {
+    "-O2", "-fPIC", "-fvisibility=hidden", "-fno-math-errno",
+    /* keep x*1.0, x-0.0 etc.: they must quiet a NaN */
+    "-fsignaling-nans", "-fno-strict-aliasing", "-fstack-clash-protection",
+    /* Wasm recursion must exhaust the stack, not loop. */
+    "-fno-optimize-sibling-calls", "-fno-stack-protector", "-w", NULL};
 
 wc_code *
 wc__code_ref(wc_code *c)
@@ -465,8 +458,8 @@ wc__code_cc(const wc_csource *src, const char *cc, const char *cache_dir, const 
         pid = spawn((char *const *)argv, errfile.buf);
         free(argv);
         if (pid < 0) {
-            rc = wc_error_set(err, WC_EIO, "cannot run the C compiler '%s': %s", cc,
-                              strerror(-pid));
+            rc =
+                wc_error_set(err, WC_EIO, "cannot run the C compiler '%s': %s", cc, strerror(-pid));
             goto out;
         }
         if ((rc = wait_ok(pid, "link", errfile.buf, err)) != 0) {

@@ -182,7 +182,7 @@ typedef struct decoder {
     wc_modinfo *m;
     wc_reader r;
     wc_error *err;
-    const char *section; /* for messages */
+    const char *section;  /* for messages */
     uint32_t nfunc_decls; /* entries in the function section */
 } decoder;
 
@@ -479,8 +479,7 @@ globaltype(decoder *d, wc_globaltype *g)
 
 /* A constant expression of the given type. In 2.0: one constant instruction
  * then end; global.get only of an immutable imported global. */
-static int
-constexpr(decoder *d, uint8_t type, wc_constexpr *ce)
+static int constexpr(decoder *d, uint8_t type, wc_constexpr *ce)
 {
     wc_modinfo *m = d->m;
     unsigned count = 0;
@@ -578,9 +577,7 @@ constexpr(decoder *d, uint8_t type, wc_constexpr *ce)
             produced = m->global_types[g].type;
             break;
         }
-        default:
-            d->r.p--;
-            return FAIL(d, "constant expression required");
+        default: d->r.p--; return FAIL(d, "constant expression required");
         }
         count++;
     }
@@ -649,8 +646,7 @@ sec_import(decoder *d)
         wc_import *im = &m->imports[i];
 
         if ((rc = name_n(d, &im->module, &im->module_len)) != 0 ||
-            (rc = name_n(d, &im->name, &im->name_len)) != 0 ||
-            (rc = u8(d, &im->kind)) != 0) {
+            (rc = name_n(d, &im->name, &im->name_len)) != 0 || (rc = u8(d, &im->kind)) != 0) {
             return rc;
         }
         switch (im->kind) {
@@ -684,9 +680,7 @@ sec_import(decoder *d)
             }
             m->nglobal_imports++;
             break;
-        default:
-            d->r.p--;
-            return FAIL(d, "malformed import kind");
+        default: d->r.p--; return FAIL(d, "malformed import kind");
         }
     }
     return 0;
@@ -816,7 +810,8 @@ sec_global(decoder *d)
     for (uint32_t i = 0; i < n; i++) {
         wc_globaldef *g = &m->globals[i];
 
-        if ((rc = globaltype(d, &g->type)) != 0 || (rc = constexpr(d, g->type.type, &g->init)) != 0) {
+        if ((rc = globaltype(d, &g->type)) != 0 ||
+            (rc = constexpr(d, g->type.type, &g->init)) != 0) {
             return rc;
         }
         types[m->nglobals + i] = g->type;
@@ -1100,9 +1095,9 @@ section_rank(uint8_t id)
     return id < sizeof(rank) / sizeof(rank[0]) ? rank[id] : -1;
 }
 
-static const char *const section_names[] = {"custom", "type", "import", "function", "table",
-                                            "memory", "global", "export", "start", "element",
-                                            "code", "data", "data count"};
+static const char *const section_names[] = {"custom", "type",   "import",    "function", "table",
+                                            "memory", "global", "export",    "start",    "element",
+                                            "code",   "data",   "data count"};
 
 int
 wc_modinfo_decode(const uint8_t *bytes, size_t len, wc_modinfo **out, wc_error *err)
@@ -1215,8 +1210,7 @@ wc_modinfo_decode(const uint8_t *bytes, size_t len, wc_modinfo **out, wc_error *
         goto out;
     }
     if (m->has_datacount && m->datas == NULL && m->ndatas != 0) {
-        rc = wc_error_set(err, WC_EINVAL,
-                          "data count and data section have inconsistent lengths");
+        rc = wc_error_set(err, WC_EINVAL, "data count and data section have inconsistent lengths");
         goto out;
     }
 

@@ -692,8 +692,7 @@ wc_func_call(wc_store *s, wc_func *f, const wc_val *args, size_t nargs, wc_val *
 /* ---- memories, tables, globals ---- */
 
 int
-wc_memory_new(wc_store *s, uint64_t min, uint64_t max, int has_max, wc_memory **out,
-              wc_error *err)
+wc_memory_new(wc_store *s, uint64_t min, uint64_t max, int has_max, wc_memory **out, wc_error *err)
 {
     wc_memory *mem = wc_xcalloc(1, sizeof(*mem));
     uint64_t limit = has_max && max < s->engine->max_pages ? max : s->engine->max_pages;
@@ -826,17 +825,15 @@ limits_match(const char *what, const wc_import *im, uint64_t min, uint64_t max, 
 static const char *const kind_names[] = {"function", "table", "memory", "global"};
 
 static int
-link_import(wc_instance *inst, uint32_t i, const wc_extern *ext, uint32_t *counters,
-            wc_error *err)
+link_import(wc_instance *inst, uint32_t i, const wc_extern *ext, uint32_t *counters, wc_error *err)
 {
     const wc_modinfo *m = inst->module->info;
     const wc_import *im = &m->imports[i];
     wcrt_inst *rt = inst->rt;
 
     if ((int)ext->kind != im->kind || ext->u.func == NULL) {
-        return wc_error_set(err, WC_ELINK,
-                            "incompatible import type: %s::%s must be a %s, got %s", im->module,
-                            im->name, kind_names[im->kind],
+        return wc_error_set(err, WC_ELINK, "incompatible import type: %s::%s must be a %s, got %s",
+                            im->module, im->name, kind_names[im->kind],
                             ext->u.func == NULL ? "nothing" : kind_names[ext->kind & 3]);
     }
     switch (im->kind) {

@@ -56,8 +56,7 @@ void wc__code_unref(wc_code *c);
 
 /* ---- signatures (sigs.c) ---- */
 
-typedef void (*wc_call_tramp)(void (*fn)(void), void *ctx, const wcrt_val *args,
-                              wcrt_val *results);
+typedef void (*wc_call_tramp)(void (*fn)(void), void *ctx, const wcrt_val *args, wcrt_val *results);
 
 typedef struct wc_sig {
     wc_functype type; /* owned copy */
@@ -86,7 +85,7 @@ struct wc_memory {
     wcrt_memory m;
     void *slot;           /* reservation (runtime.c) */
     uint64_t image_bytes; /* bytes mapped from a module's memory image, or 0 */
-    uint64_t decl_max; /* declared maximum, for import matching */
+    uint64_t decl_max;    /* declared maximum, for import matching */
     int has_max;
 };
 
@@ -177,8 +176,7 @@ wcrt_val wc__const_eval(wc_instance *inst, const wc_constexpr *ce);
  * Call f (guest or host) under the store's deadline with trap handling.
  * The single entry from host code into guest code.
  */
-int wc__call(wc_store *store, wc_func *f, const wcrt_val *args, wcrt_val *results,
-             wc_error *err);
+int wc__call(wc_store *store, wc_func *f, const wcrt_val *args, wcrt_val *results, wc_error *err);
 /**
  * Apply active element segments, then active data segments unless the
  * memory came from the module's image (data_done), dropping each.

@@ -61,7 +61,7 @@ typedef struct wc_limits {
 } wc_limits;
 
 typedef struct wc_tabletype {
-    uint8_t elem;    /* WT_FUNCREF or WT_EXTERNREF */
+    uint8_t elem; /* WT_FUNCREF or WT_EXTERNREF */
     wc_limits lim;
 } wc_tabletype;
 
@@ -144,9 +144,9 @@ typedef struct wc_modinfo {
     wc_import *imports;
     uint32_t nfunc_imports, ntable_imports, nmemory_imports, nglobal_imports;
 
-    uint32_t nfuncs;        /* imported + defined */
-    uint32_t *func_types;   /* type index per function (imports first) */
-    wc_funcbody *bodies;    /* per defined function */
+    uint32_t nfuncs;      /* imported + defined */
+    uint32_t *func_types; /* type index per function (imports first) */
+    wc_funcbody *bodies;  /* per defined function */
 
     uint32_t ntables; /* imported + defined */
     wc_tabletype *tables;

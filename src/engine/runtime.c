@@ -146,8 +146,8 @@ slot_release(uint8_t *s, uint64_t used_bytes, uint64_t image_bytes)
 {
     /* A private file mapping would show the image again: replace it. */
     if (image_bytes != 0) {
-        mmap(s, image_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-             -1, 0);
+        mmap(s, image_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+             0);
     }
     /* Drop the pages (they read as zero next time) and make the slot inaccessible. */
     if (used_bytes != 0) {
@@ -225,8 +225,7 @@ memory_grow_obj(wcrt_memory *m, uint64_t delta)
     if (delta > m->max_pages || old + delta > m->max_pages) {
         return UINT32_MAX;
     }
-    if (mprotect(m->base + old * WC_PAGE_SIZE, delta * WC_PAGE_SIZE, PROT_READ | PROT_WRITE) !=
-        0) {
+    if (mprotect(m->base + old * WC_PAGE_SIZE, delta * WC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
         return UINT32_MAX;
     }
     m->pages = old + delta;
@@ -387,8 +386,8 @@ thread_init(void)
         }
         pthread_attr_destroy(&attr);
     }
-    ts.altstack = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+    ts.altstack =
+        mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ts.altstack != MAP_FAILED) {
         ss.ss_sp = ts.altstack;
         ss.ss_size = ALTSTACK_SIZE;

@@ -343,8 +343,8 @@ read_byte(fstate *fs, uint8_t *v)
 static int
 blocktype(fstate *fs, uint32_t *np, const uint8_t **params, uint32_t *nr, const uint8_t **results)
 {
-    static const uint8_t single_types[] = {WT_I32, WT_I64, WT_F32, WT_F64, WT_FUNCREF,
-                                           WT_EXTERNREF};
+    static const uint8_t single_types[] = {WT_I32, WT_I64,     WT_F32,
+                                           WT_F64, WT_FUNCREF, WT_EXTERNREF};
     uint8_t b;
     int64_t idx;
 
@@ -529,9 +529,8 @@ static const numop numops[0xc5 - 0x45] = {
 
 /* 0xfc 0..7: saturating truncations. */
 static const numop satops[8] = {
-    {F, 0, I, "SAT_S_F32_I32(%s)"}, {F, 0, I, "SAT_U_F32_I32(%s)"},
-    {D, 0, I, "SAT_S_F64_I32(%s)"}, {D, 0, I, "SAT_U_F64_I32(%s)"},
-    {F, 0, J, "SAT_S_F32_I64(%s)"}, {F, 0, J, "SAT_U_F32_I64(%s)"},
+    {F, 0, I, "SAT_S_F32_I32(%s)"}, {F, 0, I, "SAT_U_F32_I32(%s)"}, {D, 0, I, "SAT_S_F64_I32(%s)"},
+    {D, 0, I, "SAT_U_F64_I32(%s)"}, {F, 0, J, "SAT_S_F32_I64(%s)"}, {F, 0, J, "SAT_U_F32_I64(%s)"},
     {D, 0, J, "SAT_S_F64_I64(%s)"}, {D, 0, J, "SAT_U_F64_I64(%s)"},
 };
 
@@ -542,10 +541,20 @@ typedef struct memop {
 } memop;
 
 static const memop loadops[] = {
-    {I, 2, "LD32"},  {J, 3, "LD64"},  {F, 2, "LDF32"}, {D, 3, "LDF64"},  {I, 0, "LD8S"},
-    {I, 0, "LD8U"},  {I, 1, "LD16S"}, {I, 1, "LD16U"}, {J, 0, "(u64)(s64)(s32)LD8S"},
-    {J, 0, "(u64)LD8U"}, {J, 1, "(u64)(s64)(s32)LD16S"}, {J, 1, "(u64)LD16U"},
-    {J, 2, "(u64)(s64)(s32)LD32"}, {J, 2, "(u64)LD32"},
+    {I, 2, "LD32"},
+    {J, 3, "LD64"},
+    {F, 2, "LDF32"},
+    {D, 3, "LDF64"},
+    {I, 0, "LD8S"},
+    {I, 0, "LD8U"},
+    {I, 1, "LD16S"},
+    {I, 1, "LD16U"},
+    {J, 0, "(u64)(s64)(s32)LD8S"},
+    {J, 0, "(u64)LD8U"},
+    {J, 1, "(u64)(s64)(s32)LD16S"},
+    {J, 1, "(u64)LD16U"},
+    {J, 2, "(u64)(s64)(s32)LD32"},
+    {J, 2, "(u64)LD32"},
 };
 static const memop storeops[] = {
     {I, 2, "ST32"}, {J, 3, "ST64"}, {F, 2, "STF32"}, {D, 3, "STF64"}, {I, 0, "ST8"},
@@ -717,8 +726,7 @@ op_fc(fstate *fs)
         }
         h = fs->nvals;
         if (emitting(fs)) {
-            wc_strbuf_addf(OUT, " RT->memory_init(inst, %u, i%u, i%u, i%u);\n", a, h, h + 1,
-                           h + 2);
+            wc_strbuf_addf(OUT, " RT->memory_init(inst, %u, i%u, i%u, i%u);\n", a, h, h + 1, h + 2);
         }
         return 0;
     case 9: /* data.drop */
@@ -932,8 +940,8 @@ translate_body(fstate *fs)
             if (fs->nvals != f->height) {
                 return verr(fs, "type mismatch (values remaining on the stack at end)");
             }
-            if (f->kind == 0x04 && (f->nparams != f->nresults ||
-                                    memcmp(f->params, f->results, f->nparams) != 0)) {
+            if (f->kind == 0x04 &&
+                (f->nparams != f->nresults || memcmp(f->params, f->results, f->nparams) != 0)) {
                 return verr(fs, "type mismatch (if without else must leave its parameters)");
             }
             done = *f;
@@ -1180,7 +1188,8 @@ translate_body(fstate *fs)
                 return rc;
             }
             if (op == 0x1b) {
-                if ((t1 != WT_UNKNOWN && vclass(t1) == 4) || (t2 != WT_UNKNOWN && vclass(t2) == 4)) {
+                if ((t1 != WT_UNKNOWN && vclass(t1) == 4) ||
+                    (t2 != WT_UNKNOWN && vclass(t2) == 4)) {
                     return verr(fs, "type mismatch (select without type needs numeric operands)");
                 }
                 if (t1 != WT_UNKNOWN && t2 != WT_UNKNOWN && t1 != t2) {
@@ -1285,8 +1294,20 @@ translate_body(fstate *fs)
                 }
             }
             break;
-        case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:
-        case 0x2f: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
+        case 0x28:
+        case 0x29:
+        case 0x2a:
+        case 0x2b:
+        case 0x2c:
+        case 0x2d:
+        case 0x2e:
+        case 0x2f:
+        case 0x30:
+        case 0x31:
+        case 0x32:
+        case 0x33:
+        case 0x34:
+        case 0x35: {
             const memop *mo = &loadops[op - 0x28];
 
             if ((rc = memarg(fs, mo->align, &a)) != 0 || (rc = pop(fs, WT_I32, NULL)) != 0) {
@@ -1301,8 +1322,15 @@ translate_body(fstate *fs)
             push(fs, mo->type);
             break;
         }
-        case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c:
-        case 0x3d: case 0x3e: {
+        case 0x36:
+        case 0x37:
+        case 0x38:
+        case 0x39:
+        case 0x3a:
+        case 0x3b:
+        case 0x3c:
+        case 0x3d:
+        case 0x3e: {
             const memop *mo = &storeops[op - 0x36];
 
             if ((rc = memarg(fs, mo->align, &a)) != 0 || (rc = pop(fs, mo->type, NULL)) != 0 ||
@@ -1667,9 +1695,8 @@ void
 wc_translate_signature(wc_strbuf *sb, const char *name, const wc_ftype *t)
 {
     /* Generic call: unpack wcrt_val arguments, call the typed function, pack results. */
-    wc_strbuf_addf(sb,
-                   "void %s_call(void (*fn)(void), void *ctx, const wcrt_val *a, wcrt_val *r)\n{\n",
-                   name);
+    wc_strbuf_addf(
+        sb, "void %s_call(void (*fn)(void), void *ctx, const wcrt_val *a, wcrt_val *r)\n{\n", name);
     wc_strbuf_adds(sb, " ");
     if (t->nresults == 1) {
         wc_strbuf_addf(sb, "r[0].%s = ", class_field[vclass(t->results[0])]);

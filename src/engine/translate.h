@@ -42,5 +42,4 @@ extern const char wc_prelude_text[];
  */
 void wc_translate_signature(wc_strbuf *sb, const char *name, const wc_ftype *t);
 
-
 #endif

@@ -345,7 +345,7 @@ TEST(optimized_tier_replaces_baseline_and_is_cached)
 
     /* A unique variant of the module, so the cache starts cold. */
     snprintf(marker, sizeof(marker), "%ld-%d", (long)time(NULL), (int)getpid());
-    wc_strbuf_addch(&b, 0);    /* custom section id */
+    wc_strbuf_addch(&b, 0);                          /* custom section id */
     wc_strbuf_addch(&b, (char)(1 + strlen(marker))); /* size */
     wc_strbuf_addch(&b, (char)strlen(marker));       /* name length */
     wc_strbuf_adds(&b, marker);
@@ -423,12 +423,18 @@ setup(void)
 
 #define E(name) TEST_ENTRY(name)
 static const test_entry all[] = {
-    E(deadline_stops_infinite_loop_baseline), E(deadline_stops_infinite_loop_optimized),
-    E(deadline_taken_after_host_call_returns), E(unbounded_recursion_traps_baseline),
-    E(unbounded_recursion_traps_optimized), E(memory_grow_past_limit_fails),
-    E(module_larger_than_limit_is_refused), E(corrupt_and_truncated_modules_are_rejected),
-    E(simd_module_is_refused_clearly), E(optimized_tier_replaces_baseline_and_is_cached),
-    E(missing_and_mistyped_imports_fail_to_link), E(traps_are_isolated_per_call),
+    E(deadline_stops_infinite_loop_baseline),
+    E(deadline_stops_infinite_loop_optimized),
+    E(deadline_taken_after_host_call_returns),
+    E(unbounded_recursion_traps_baseline),
+    E(unbounded_recursion_traps_optimized),
+    E(memory_grow_past_limit_fails),
+    E(module_larger_than_limit_is_refused),
+    E(corrupt_and_truncated_modules_are_rejected),
+    E(simd_module_is_refused_clearly),
+    E(optimized_tier_replaces_baseline_and_is_cached),
+    E(missing_and_mistyped_imports_fail_to_link),
+    E(traps_are_isolated_per_call),
 };
 
 int
