@@ -91,6 +91,7 @@ typedef struct wc_engine_config {
     const char *cache_dir;       /* optimized code cache; NULL = default; "" = no disk cache */
     const char *cc;              /* C compiler for the optimized tier; NULL = $CC or "cc" */
     int background_jobs;         /* optimized compiles in parallel; default 1 */
+    int no_memory_image;         /* copy data segments per instance (benchmark comparison) */
 } wc_engine_config;
 
 /** Fill cfg with defaults (reads WC_CACHE_DIR and CC from the environment). */

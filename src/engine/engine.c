@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #define CHUNK_BYTES (4u << 20)
-#define PREFIX      "w_"
+/* Below this much initial data, instances copy it instead of mapping an image. */
+#define IMAGE_MIN_BYTES (16u << 10)
+#define PREFIX          "w_"
 
 enum { OBJ_INSTANCE, OBJ_HOSTFUNC, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL };
 
@@ -231,7 +233,7 @@ static void
 build_image(wc_module *m)
 {
     const wc_modinfo *info = m->info;
-    uint64_t end = 0, limit;
+    uint64_t end = 0, total = 0, limit;
     uint8_t *p;
     int fd;
 
@@ -252,14 +254,12 @@ build_image(wc_module *m)
         if (d->len != 0 && d->offset.u.i32 + (uint64_t)d->len > end) {
             end = d->offset.u.i32 + (uint64_t)d->len;
         }
+        total += d->len;
+    }
+    if (total < IMAGE_MIN_BYTES) {
+        return; /* copying a little data is cheaper than mapping it */
     }
     end = (end + 4095) & ~(uint64_t)4095;
-    if (end == 0) {
-        m->image_bytes = 0;
-        m->image_fd = -1;
-        m->image_state = 1;
-        return;
-    }
     fd = memfd_create("wc-memory-image", MFD_CLOEXEC);
     if (fd < 0 || ftruncate(fd, (off_t)end) != 0) {
         WC_WARN("engine", "no memory image (instances copy data segments): %s", strerror(errno));
@@ -289,6 +289,10 @@ build_image(wc_module *m)
 static void
 module_free(wc_module *m)
 {
+    for (int i = 0; i < m->nfree_mems; i++) {
+        wc__memory_release(m->free_mems[i]);
+        free(m->free_mems[i]);
+    }
     if (m->image_state == 1 && m->image_fd >= 0) {
         close(m->image_fd);
     }
@@ -606,6 +610,67 @@ store_add(wc_store *s, uint8_t kind, void *obj)
     wc_vec_push(&s->kinds, kind);
 }
 
+/* A module's own memory goes back to the module's free list when there is room. */
+static void
+memory_free(wc_memory *mem)
+{
+    wc_module *m = mem->pool;
+
+    if (m != NULL) {
+        wc__memory_reset(mem);
+        pthread_mutex_lock(&m->mu);
+        if (m->nfree_mems < WC_MODULE_FREE_MEMS) {
+            m->free_mems[m->nfree_mems++] = mem;
+            mem = NULL;
+        }
+        pthread_mutex_unlock(&m->mu);
+        wc_module_unref(m);
+        if (mem == NULL) {
+            return;
+        }
+    }
+    wc__memory_release(mem);
+    free(mem);
+}
+
+/* Memory 0 of a new instance of m: a recycled one, or a new one with the image mapped. */
+static int
+module_memory(wc_store *s, wc_module *m, wc_memory **out, int *from_image, wc_error *err)
+{
+    const wc_limits *lim = &m->info->memories[0];
+    wc_memory *mem = NULL;
+    int rc;
+
+    pthread_mutex_lock(&m->mu);
+    if (m->image_state == 0) {
+        if (s->engine->cfg.no_memory_image) {
+            m->image_state = -1;
+        } else {
+            build_image(m);
+        }
+    }
+    if (m->nfree_mems > 0) {
+        mem = m->free_mems[--m->nfree_mems];
+    }
+    pthread_mutex_unlock(&m->mu);
+    *from_image = m->image_state == 1;
+    if (mem == NULL) {
+        if ((rc = wc_memory_new(s, lim->min, lim->max, lim->has_max, &mem, err)) != 0) {
+            return rc;
+        }
+        /* wc_memory_new registered it with the store; it is now the pool's too. */
+        if (*from_image &&
+            (rc = wc__memory_map_image(mem, m->image_fd, m->image_bytes, err)) != 0) {
+            return rc;
+        }
+    } else {
+        store_add(s, OBJ_MEMORY, mem);
+    }
+    mem->pool = wc_module_ref(m);
+    *out = mem;
+    return 0;
+}
+
 static void
 instance_free(wc_instance *inst)
 {
@@ -630,10 +695,7 @@ wc_store_free(wc_store *s)
         switch (s->kinds.v[i]) {
         case OBJ_INSTANCE: instance_free(o); break;
         case OBJ_HOSTFUNC: free(o); break;
-        case OBJ_MEMORY:
-            wc__memory_release(o);
-            free(o);
-            break;
+        case OBJ_MEMORY: memory_free(o); break;
         case OBJ_TABLE:
             wc__table_release(o);
             free(o);
@@ -959,21 +1021,10 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
                               (unsigned long long)e->cfg.max_memory_bytes >> 20);
             goto out;
         }
-        if ((rc = wc_memory_new(s, lim->min, lim->max, lim->has_max, &mem, err)) != 0) {
+        if ((rc = module_memory(s, m, &mem, &from_image, err)) != 0) {
             goto out;
         }
         inst->memory = mem;
-        pthread_mutex_lock(&m->mu);
-        if (m->image_state == 0) {
-            build_image(m);
-        }
-        pthread_mutex_unlock(&m->mu);
-        if (m->image_state == 1) {
-            if ((rc = wc__memory_map_image(mem, m->image_fd, m->image_bytes, err)) != 0) {
-                goto out;
-            }
-            from_image = 1;
-        }
     }
     if (inst->memory != NULL) {
         rt->memory0 = &inst->memory->m;

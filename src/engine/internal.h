@@ -83,9 +83,11 @@ typedef struct wc_hostfunc {
 
 struct wc_memory {
     wcrt_memory m;
-    void *slot;           /* reservation (runtime.c) */
-    uint64_t image_bytes; /* bytes mapped from a module's memory image, or 0 */
-    uint64_t decl_max;    /* declared maximum, for import matching */
+    void *slot;             /* reservation (runtime.c) */
+    uint64_t image_bytes;   /* bytes mapped from a module's memory image, or 0 */
+    uint64_t min_pages;     /* initial size, restored when the memory is recycled */
+    struct wc_module *pool; /* the module whose free list this memory returns to */
+    uint64_t decl_max;      /* declared maximum, for import matching */
     int has_max;
 };
 
@@ -113,6 +115,8 @@ struct wc_engine {
     int nworkers, stopping, busy;
 };
 
+#define WC_MODULE_FREE_MEMS 16
+
 struct wc_module {
     atomic_int refs;
     wc_engine *engine;
@@ -132,6 +136,10 @@ struct wc_module {
     int image_state;
     int image_fd;
     uint64_t image_bytes;
+    /* Memories of finished instances, kept ready (sized, image mapped) for
+     * the next instance: instantiation then needs no memory syscalls. */
+    wc_memory *free_mems[WC_MODULE_FREE_MEMS];
+    int nfree_mems;
 };
 
 enum { OPT_NONE, OPT_PENDING, OPT_READY, OPT_FAILED };
@@ -162,6 +170,11 @@ extern const wcrt_api wc__api;
 
 /** Reserve a linear memory with min pages accessible and max_pages as the limit. */
 int wc__memory_init(wc_memory *mem, uint64_t min_pages, uint64_t max_pages, wc_error *err);
+/**
+ * Make a used memory look fresh again: its pages are dropped (reading as zero,
+ * or as the mapped image) and it is shrunk back to min_pages.
+ */
+void wc__memory_reset(wc_memory *mem);
 /** Map bytes of image fd copy-on-write over the start of mem. */
 int wc__memory_map_image(wc_memory *mem, int fd, uint64_t bytes, wc_error *err);
 void wc__memory_release(wc_memory *mem);

@@ -142,17 +142,13 @@ slot_acquire(wc_error *err)
 }
 
 static void
-slot_release(uint8_t *s, uint64_t used_bytes, uint64_t image_bytes)
+slot_release(uint8_t *s, uint64_t used_bytes)
 {
-    /* A private file mapping would show the image again: replace it. */
-    if (image_bytes != 0) {
-        mmap(s, image_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
-             0);
-    }
-    /* Drop the pages (they read as zero next time) and make the slot inaccessible. */
+    /* One fresh anonymous PROT_NONE mapping drops the pages (image or not)
+     * and makes them inaccessible: the next user sees zeros. */
     if (used_bytes != 0) {
-        madvise(s, used_bytes, MADV_DONTNEED);
-        mprotect(s, used_bytes, PROT_NONE);
+        mmap(s, used_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+             0);
     }
     pthread_mutex_lock(&pool.mu);
     if (pool.nfree == pool.capfree) {
@@ -180,13 +176,14 @@ wc__memory_init(wc_memory *mem, uint64_t min_pages, uint64_t max_pages, wc_error
     if (min_pages != 0 && mprotect(s, min_pages * WC_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
         int e = errno;
 
-        slot_release(s, 0, 0);
+        slot_release(s, 0);
         return wc_error_set(err, -e, "cannot commit %llu pages of linear memory: %s",
                             (unsigned long long)min_pages, strerror(e));
     }
     mem->slot = s;
     mem->m.base = s;
     mem->m.pages = min_pages;
+    mem->min_pages = min_pages;
     mem->m.max_pages = max_pages;
     return 0;
 }
@@ -195,9 +192,28 @@ void
 wc__memory_release(wc_memory *mem)
 {
     if (mem != NULL && mem->slot != NULL) {
-        slot_release(mem->slot, mem->m.pages * WC_PAGE_SIZE, mem->image_bytes);
+        uint64_t used = mem->m.pages * WC_PAGE_SIZE;
+
+        slot_release(mem->slot, used > mem->image_bytes ? used : mem->image_bytes);
         mem->slot = NULL;
     }
+}
+
+void
+wc__memory_reset(wc_memory *mem)
+{
+    uint64_t min = mem->min_pages * WC_PAGE_SIZE, used = mem->m.pages * WC_PAGE_SIZE;
+
+    /* On a private file mapping MADV_DONTNEED drops our copies and the image
+     * shows through again; on anonymous memory the pages read as zero. */
+    if (min != 0) {
+        madvise(mem->m.base, min, MADV_DONTNEED);
+    }
+    if (used > min) {
+        mmap(mem->m.base + min, used - min, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    }
+    mem->m.pages = mem->min_pages;
 }
 
 int
