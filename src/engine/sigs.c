@@ -32,6 +32,10 @@ static struct {
 } reg = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_mutex_t compile_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The compiled trampolines live as long as the process; keeping their tcc
+ * states reachable says so (and keeps leak checkers quiet). */
+static struct TCCState **states;
+static size_t nstates;
 
 const wc_sig *
 wc__sig_get(uint32_t id)
@@ -131,7 +135,8 @@ wc__sig_prepare(const uint32_t *ids, size_t n, wc_error *err)
         atomic_thread_fence(memory_order_release);
         sig->call = (wc_call_tramp)tcc_get_symbol(s, name);
     }
-    /* The tcc state (and so the code) lives as long as the process. */
+    states = wc_xrealloc(states, (nstates + 1) * sizeof(*states));
+    states[nstates++] = s;
 out:
     pthread_mutex_unlock(&compile_mu);
     free(todo);
