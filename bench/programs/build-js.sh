@@ -23,8 +23,9 @@ out="$(cd "$1" && pwd)"
 command -v node >/dev/null || die "node not found (Node.js 18 or later is needed)"
 command -v python3 >/dev/null || die "python3 not found"
 cjs="$root/node_modules/@bytecodealliance/componentize-js"
-[ -f "$cjs/package.json" ] && [ -f "$cjs/src/cli.js" ] \
-    || die "$cjs is missing: run npm ci first (in $root)"
+if [ ! -f "$cjs/package.json" ] || [ ! -f "$cjs/src/cli.js" ]; then
+    die "$cjs is missing: run npm ci first (in $root)"
+fi
 ver="$(node -p 'require(process.argv[1]).version' "$cjs/package.json")"
 [ "$ver" = 0.18.1 ] \
     || die "componentize-js is $ver, package.json pins 0.18.1: run npm ci first (in $root)"

@@ -83,6 +83,7 @@ LIBS=(-lwasi-emulated-signal -lwasi-emulated-process-clocks -lwasi-emulated-getp
 # 1 MiB of shadow stack instead of wasm-ld's 64 KiB (deep SQL parses recurse);
 # --strip-debug drops the DWARF that comes with Debian's libc.a (~300 KB)
 # but keeps the "name" section for profiles.
+# shellcheck disable=SC2054  # the commas are part of -Wl, arguments
 LDFLAGS=(-Wl,-z,stack-size=1048576 -Wl,--strip-debug)
 
 pids=()
