@@ -535,7 +535,7 @@ static int constexpr(decoder *d, uint8_t type, wc_constexpr *ce)
             produced = WT_F64;
             break;
         case 0xd0: {
-            uint8_t t;
+            uint8_t t = 0;
 
             if ((rc = reftype(d, &t)) != 0) {
                 return rc;
