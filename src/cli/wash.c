@@ -10,6 +10,10 @@
 #include <string.h>
 
 const wc_command wc_commands[] = {
+    {"inspect", cmd_inspect, "Show a component's imports and exports",
+     "usage: wash inspect COMPONENT.wasm\n\n"
+     "Prints the imports and exports of a component as WIT-like text (or the\n"
+     "imports and exports of a core module).\n"},
     {"version", cmd_version, "Print the version of wash and its engine",
      "usage: wash version\n\nPrints the version of wash and of the components it was built "
      "with.\n"},
