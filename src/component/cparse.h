@@ -84,6 +84,7 @@ struct ccomp {
     cdef *defs;
     uint32_t nmodules;
     cmodule *modules;
+    struct wc_module **compiled; /* filled by wc_component_new, parallel to modules */
     uint32_t ncomponents;
     ccomp **components;
     /* Static information about index spaces, for reporting and checks. */
