@@ -188,6 +188,13 @@ const wc_functype *wc_func_type(const wc_func *f);
 int wc_func_call(wc_store *store, wc_func *f, const wc_val *args, size_t nargs, wc_val *results,
                  size_t nresults, wc_error *err);
 
+/**
+ * True when the current thread's guest call has passed its deadline. A host
+ * function that blocks (poll, sleep, network) checks this when its wait is
+ * interrupted (EINTR) and returns an error, so the guest traps promptly.
+ */
+int wc_call_interrupted(void);
+
 /* ---- memories, tables, globals ---- */
 
 int wc_memory_new(wc_store *store, uint64_t min_pages, uint64_t max_pages, int has_max,

@@ -22,13 +22,19 @@ typedef struct wc_command {
 extern const wc_command wc_commands[];
 
 /* Options: --name VALUE, --name=VALUE, or a bare --name for booleans. */
-enum wc_optkind { WC_OPT_BOOL, WC_OPT_STRING, WC_OPT_UINT, WC_OPT_DURATION };
+enum wc_optkind { WC_OPT_BOOL, WC_OPT_STRING, WC_OPT_UINT, WC_OPT_DURATION, WC_OPT_LIST };
+
+/* The destination of a repeatable WC_OPT_LIST option; free v with free(). */
+typedef struct wc_strlist {
+    const char **v;
+    size_t n;
+} wc_strlist;
 
 typedef struct wc_option {
     const char *name; /* long name without dashes */
     char shortname;   /* or 0 */
     enum wc_optkind kind;
-    void *out; /* int *, const char **, uint64_t *, uint64_t * (ns) */
+    void *out; /* int *, const char **, uint64_t *, uint64_t * (ns), wc_strlist * */
 } wc_option;
 
 /**
@@ -39,6 +45,9 @@ typedef struct wc_option {
  */
 int wc_parse_options(const wc_command *cmd, const wc_option *opts, int argc, char **argv,
                      int *npos);
+/** The same, but options end at the first positional argument (for `wash run`). */
+int wc_parse_options_head(const wc_command *cmd, const wc_option *opts, int argc, char **argv,
+                          int *npos);
 
 /** Find a command by name. */
 const wc_command *wc_find_command(const char *name);
@@ -47,6 +56,8 @@ const wc_command *wc_find_command(const char *name);
 void wc_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cmd_inspect(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 

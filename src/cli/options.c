@@ -50,6 +50,13 @@ set_value(const wc_command *cmd, const wc_option *o, const char *value)
             return -1;
         }
         return 0;
+    case WC_OPT_LIST: {
+        wc_strlist *l = o->out;
+
+        l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+        l->v[l->n++] = value;
+        return 0;
+    }
     case WC_OPT_DURATION:
         if (wc_duration_parse(value, (uint64_t *)o->out, &err) != 0) {
             wc_cli_error(cmd->name, "--%s: %s", o->name, err.msg);
@@ -60,8 +67,8 @@ set_value(const wc_command *cmd, const wc_option *o, const char *value)
     return -1;
 }
 
-int
-wc_parse_options(const wc_command *cmd, const wc_option *opts, int argc, char **argv, int *npos)
+static int
+parse(const wc_command *cmd, const wc_option *opts, int argc, char **argv, int *npos, int head)
 {
     int pos = 1, i;
 
@@ -80,6 +87,13 @@ wc_parse_options(const wc_command *cmd, const wc_option *opts, int argc, char **
             return 1;
         }
         if (a[0] != '-' || a[1] == '\0') {
+            if (head) {
+                /* Everything from here on is positional. */
+                for (; i < argc; i++) {
+                    argv[pos++] = argv[i];
+                }
+                break;
+            }
             argv[pos++] = argv[i];
             continue;
         }
@@ -114,4 +128,17 @@ wc_parse_options(const wc_command *cmd, const wc_option *opts, int argc, char **
     }
     *npos = pos - 1;
     return 0;
+}
+
+int
+wc_parse_options(const wc_command *cmd, const wc_option *opts, int argc, char **argv, int *npos)
+{
+    return parse(cmd, opts, argc, argv, npos, 0);
+}
+
+int
+wc_parse_options_head(const wc_command *cmd, const wc_option *opts, int argc, char **argv,
+                      int *npos)
+{
+    return parse(cmd, opts, argc, argv, npos, 1);
 }

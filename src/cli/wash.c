@@ -14,6 +14,30 @@ const wc_command wc_commands[] = {
      "usage: wash inspect COMPONENT.wasm\n\n"
      "Prints the imports and exports of a component as WIT-like text (or the\n"
      "imports and exports of a core module).\n"},
+    {"run", cmd_run, "Run a command component (wasi:cli/run)",
+     "usage: wash run [OPTIONS] COMPONENT [ARGS...]\n"
+     "\n"
+     "Runs a component that exports wasi:cli/run, with its arguments, the standard\n"
+     "streams of wash, and its exit status. Options come before the component.\n"
+     "\n"
+     "  --env KEY=VALUE     set an environment variable (repeatable)\n"
+     "  --dir HOST::GUEST   grant the host directory HOST as GUEST (repeatable);\n"
+     "                      --dir DIR grants DIR under its own name\n"
+     "  --timeout DURATION  stop the guest after this long (for example 30s)\n"
+     "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
+     "  --tier T            auto (default), baseline or optimized\n"},
+    {"serve", cmd_serve, "Serve an HTTP component (wasi:http/proxy)",
+     "usage: wash serve [OPTIONS] COMPONENT\n"
+     "\n"
+     "Serves a component that exports wasi:http/incoming-handler over HTTP/1.1, with\n"
+     "a fresh instance for every request, until Ctrl-C.\n"
+     "\n"
+     "  --addr HOST:PORT    where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
+     "  --timeout DURATION  stop a request's guest after this long (for example 10s)\n"
+     "  --workers N         requests handled at once (default: number of CPUs)\n"
+     "  --env KEY=VALUE     environment of the component (repeatable)\n"
+     "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
+     "  --tier T            auto (default), baseline or optimized\n"},
     {"version", cmd_version, "Print the version of wash and its engine",
      "usage: wash version\n\nPrints the version of wash and of the components it was built "
      "with.\n"},

@@ -766,6 +766,12 @@ wc__init_segments(wc_instance *wi, int data_done, wc_error *err)
 /* ---- calls ---- */
 
 int
+wc_call_interrupted(void)
+{
+    return ts.deadline_hit;
+}
+
+int
 wc__call(wc_store *store, wc_func *f, const wcrt_val *args, wcrt_val *results, wc_error *err)
 {
     volatile int outermost;
