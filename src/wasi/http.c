@@ -775,6 +775,7 @@ typedef struct body_state {
     fields *trailers;    /* given to finish before the response was set */
 } body_state;
 
+/* NULL if no pipe can be made (out of file descriptors). */
 static body_state *
 body_state_new(void)
 {
@@ -783,6 +784,10 @@ body_state_new(void)
     b->refs = 1;
     b->pipe = wc_pipe_new(PIPE_BYTES);
     b->length = UINT64_MAX;
+    if (b->pipe == NULL) {
+        free(b);
+        return NULL;
+    }
     return b;
 }
 
@@ -794,6 +799,9 @@ body_state_unref(body_state *b)
     }
     if (!b->finished) {
         wc_pipe_close_write(b->pipe, b->taken ? 1 : 0);
+    }
+    if (b->stream != NULL) {
+        wc_stream_unref(&b->stream->base);
     }
     wc_pipe_unref(b->pipe);
     fields_free(b->trailers);
@@ -953,6 +961,10 @@ HOSTFN(oresp_constructor)
     r->status = 200;
     r->headers = h;
     r->body = body_state_new();
+    if (r->body == NULL) {
+        drop_outgoing_response(NULL, r);
+        return wc_error_set(err, WC_ETRAP, "out of file descriptors for a response body");
+    }
     cv_set_own(call, result, w->outgoing_response, r);
     return 0;
 }
@@ -1233,6 +1245,10 @@ HOSTFN(oreq_constructor)
     r->method = wc_xstrdup("GET");
     r->headers = h;
     r->body = body_state_new();
+    if (r->body == NULL) {
+        drop_outgoing_request(NULL, r);
+        return wc_error_set(err, WC_ETRAP, "out of file descriptors for a request body");
+    }
     cv_set_own(call, result, w->outgoing_request, r);
     return 0;
 }
@@ -1595,6 +1611,21 @@ HOSTFN(outgoing_handle)
     c->refs = 2; /* the curl thread and the future */
     c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     c->resp_body = wc_pipe_new(PIPE_BYTES);
+    if (c->efd < 0 || c->resp_body == NULL) {
+        if (c->efd >= 0) {
+            close(c->efd);
+        }
+        if (c->resp_body != NULL) {
+            wc_pipe_unref(c->resp_body);
+        }
+        free(c->url);
+        curl_easy_cleanup(c->easy);
+        free(c);
+        drop_outgoing_request(NULL, r);
+        free(opt);
+        cv_err(result, error_code(call, EC_INTERNAL_ERROR, "out of file descriptors"));
+        return 0;
+    }
     c->url = wc_strbuf_detach(&url, NULL);
     c->easy = curl_easy_init();
     curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
