@@ -29,8 +29,8 @@ fi
 ver="$(node -p 'require(process.argv[1]).version' "$cjs/package.json")"
 [ "$ver" = 0.18.1 ] \
     || die "componentize-js is $ver, package.json pins 0.18.1: run npm ci first (in $root)"
-[ -f "$here/js-hello/wit/deps/http/package.wit" ] \
-    || die "js-hello/wit/deps is missing: run $here/update-js-wit-deps.sh"
+[ -f "$root/wit/deps/http/package.wit" ] \
+    || die "wit/deps is missing: run $here/update-js-wit-deps.sh"
 
 # componentize-js records the source path relative to the working directory
 # (and wizer maps that directory in as /), so run it from js-hello/ to keep

@@ -2,7 +2,7 @@
 # update-js-wit-deps.sh [DEPSDIR]
 #
 # (Re)writes the WASI 0.2.3 WIT packages that js-hello/wit/world.wit uses,
-# into DEPSDIR (default: js-hello/wit/deps, which is committed; run this
+# into DEPSDIR (default: wit/deps at the repository root, committed; run this
 # only to regenerate or check it).
 #
 # Neither @bytecodealliance/jco@1.11.1 nor componentize-js@0.18.1 ships .wit
@@ -18,7 +18,7 @@ die() { echo "update-js-wit-deps.sh: error: $*" >&2; exit 1; }
 
 [ $# -le 1 ] || die "usage: update-js-wit-deps.sh [DEPSDIR]"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-deps="${1:-$here/js-hello/wit/deps}"
+deps="${1:-$here/../../wit/deps}"
 
 PKG=@spinframework/wasi-http-proxy
 VER=1.0.1

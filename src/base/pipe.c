@@ -47,7 +47,7 @@ wc_pipe_new(size_t capacity)
         return NULL;
     }
     pthread_mutex_init(&p->mu, NULL);
-    atomic_init(&p->refs, 2);
+    atomic_init(&p->refs, 1);
     p->cap = capacity ? capacity : 64 * 1024;
     p->buf = wc_xmalloc(p->cap);
     /* Empty and open: writable, not readable. */

@@ -9,7 +9,8 @@
  * Each side can wait without spinning: readable_fd() becomes readable when
  * there is data or the writer closed; writable_fd() when there is room or the
  * reader went away. Both are eventfds driven level-style by the pipe.
- * All functions are thread-safe. A pipe has two references (one per end).
+ * All functions are thread-safe. A new pipe has one reference; each holder
+ * (a reader, a writer, an object that hands ends out) takes and drops its own.
  */
 #ifndef WC_BASE_PIPE_H
 #define WC_BASE_PIPE_H

@@ -875,10 +875,6 @@ link_instance(builder *b, wc_cinst *inst, const cdef *d, wc_cinstval **out)
     liface *li = linker_find(b->linker, d->name);
     wc_cinstval *iv;
 
-    if (li == NULL) {
-        return wc_error_set(b->err, WC_ELINK,
-                            "the component imports %s, which this host does not provide", d->name);
-    }
     iv = new_instval(b, it->n);
     for (uint32_t i = 0; i < it->n; i++) {
         const cdecl *decl = &it->decls[i];
@@ -886,6 +882,14 @@ link_instance(builder *b, wc_cinst *inst, const cdef *d, wc_cinstval **out)
 
         item->sort = decl->sort;
         item->name = decl->name;
+        if (li == NULL && (decl->sort == SORT_FUNC || (decl->sort == SORT_TYPE &&
+                                                       decl->type->kind == CT_ABSTRACT &&
+                                                       wc__cinst_rtype(inst, decl->type) == NULL))) {
+            /* Only an interface of plain types needs nothing from the host. */
+            return wc_error_set(b->err, WC_ELINK,
+                                "the component imports %s, which this host does not provide",
+                                d->name);
+        }
         if (decl->sort == SORT_FUNC) {
             lfunc *lf = iface_func(li, decl->name);
             wc_cfunc *f;
@@ -907,7 +911,7 @@ link_instance(builder *b, wc_cinst *inst, const cdef *d, wc_cinstval **out)
             if (decl->type->kind == CT_ABSTRACT) {
                 wc_rtype *rt = wc__cinst_rtype(inst, decl->type);
 
-                if (rt == NULL) {
+                if (rt == NULL && li != NULL) {
                     rt = iface_resource(li, decl->name);
                 }
                 if (rt == NULL) {

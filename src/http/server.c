@@ -1362,8 +1362,5 @@ wc_http_respond_simple(wc_http_req *r, int status, const char *content_type, con
         wc_pipe_close_write(p, 0);
     }
     rc = wc_http_respond(r, status, &h, 1, p, (int64_t)len);
-    if (p != NULL) {
-        wc_pipe_unref(p); /* our end; the server holds the other */
-    }
     return rc;
 }

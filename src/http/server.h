@@ -75,9 +75,9 @@ size_t wc_http_req_ntrailers(const wc_http_req *r);
 const wc_http_header *wc_http_req_trailer(const wc_http_req *r, size_t i);
 
 /**
- * Send the response head. body: a pipe whose reader end the server takes
- * (NULL for an empty body); content_length -1 means chunked. Returns
- * WC_EINVAL if already responded.
+ * Send the response head. body: a pipe the server reads the body from (it
+ * takes over one reference; NULL for an empty body); content_length -1 means
+ * chunked. Returns WC_EINVAL if already responded.
  */
 int wc_http_respond(wc_http_req *r, int status, const wc_http_header *headers, size_t n,
                     wc_pipe *body, int64_t content_length);
