@@ -137,7 +137,7 @@ cmd_compile(wc_tier tier, const char *file)
         csize += src.head.len + src.chunks[i].len;
     }
     rc = tier == WC_TIER_BASELINE ? wc__code_tcc(&src, "w_", &code, &err)
-                                  : wc__code_cc(&src, "cc", "", "bench", "w_", &code, &err);
+                                  : wc__code_cc(&src, "cc", "", "bench", "w_", NULL, &code, &err);
     t2 = wc_now_ns();
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", file, err.msg);

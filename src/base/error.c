@@ -77,6 +77,7 @@ wc_strerror(int code)
     case WC_EIO: return "I/O error";
     case WC_ELINK: return "unresolved import";
     case WC_ETIMEDOUT: return "timed out";
+    case WC_ECANCELED: return "canceled";
     default: break;
     }
     if (code < 0 && code > -4096) {

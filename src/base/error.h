@@ -14,15 +14,16 @@
 #include <stddef.h>
 
 enum {
-    WC_EINVAL = -1001,   /* bad input: malformed module, manifest, message, flag */
-    WC_ENOMEM = -1002,   /* out of memory where recovery is possible */
-    WC_ELIMIT = -1003,   /* a configured budget or limit would be exceeded */
-    WC_ETRAP = -1004,    /* a guest trapped */
-    WC_ENOTSUP = -1005,  /* valid but unsupported (e.g. SIMD) */
-    WC_ENOENT = -1006,   /* a named thing does not exist */
-    WC_EIO = -1007,      /* an I/O or subprocess failure */
-    WC_ELINK = -1008,    /* an import could not be satisfied */
-    WC_ETIMEDOUT = -1009 /* a deadline passed */
+    WC_EINVAL = -1001,    /* bad input: malformed module, manifest, message, flag */
+    WC_ENOMEM = -1002,    /* out of memory where recovery is possible */
+    WC_ELIMIT = -1003,    /* a configured budget or limit would be exceeded */
+    WC_ETRAP = -1004,     /* a guest trapped */
+    WC_ENOTSUP = -1005,   /* valid but unsupported (e.g. SIMD) */
+    WC_ENOENT = -1006,    /* a named thing does not exist */
+    WC_EIO = -1007,       /* an I/O or subprocess failure */
+    WC_ELINK = -1008,     /* an import could not be satisfied */
+    WC_ETIMEDOUT = -1009, /* a deadline passed */
+    WC_ECANCELED = -1010  /* stopped because its owner is shutting down */
 };
 
 #define WC_ERROR_MSG_MAX 512

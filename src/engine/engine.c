@@ -138,6 +138,7 @@ worker_main(void *arg)
         wc_job *job;
         wc_error err = WC_ERROR_INIT;
         wc_code *code = NULL;
+        int rc;
 
         while (e->jobs == NULL && !e->stopping) {
             pthread_cond_wait(&e->cv, &e->mu);
@@ -150,10 +151,13 @@ worker_main(void *arg)
         e->busy++;
         pthread_mutex_unlock(&e->mu);
 
-        if (wc__code_cc(&job->src, e->cc, e->cache_dir, job->module->key, PREFIX, &code, &err) !=
-            0) {
+        rc = wc__code_cc(&job->src, e->cc, e->cache_dir, job->module->key, PREFIX, &e->stopping,
+                         &code, &err);
+        if (rc != 0 && rc != WC_ECANCELED) {
             WC_WARN("engine", "optimized tier unavailable for module %.12s: %s", job->module->key,
                     err.msg);
+        }
+        if (rc != 0) {
             code = NULL;
         }
         finish_optimize(job->module, code, &err);
@@ -280,7 +284,8 @@ build_image(wc_module *m)
             memcpy(p + d->offset.u.i32, d->bytes, d->len);
         }
     }
-    munmap(p, end);
+    mprotect(p, end, PROT_READ);
+    m->image_view = p;
     m->image_fd = fd;
     m->image_bytes = end;
     m->image_state = 1;
@@ -294,6 +299,7 @@ module_free(wc_module *m)
         free(m->free_mems[i]);
     }
     if (m->image_state == 1 && m->image_fd >= 0) {
+        munmap(m->image_view, m->image_bytes);
         close(m->image_fd);
     }
     wc__code_unref(m->code);
@@ -422,7 +428,7 @@ wc_module_new(wc_engine *e, const void *bytes, size_t len, wc_module **out, wc_e
         }
     }
     if (code == NULL) {
-        if ((rc = wc__code_cc(&src, e->cc, e->cache_dir, m->key, PREFIX, &code, err)) != 0) {
+        if ((rc = wc__code_cc(&src, e->cc, e->cache_dir, m->key, PREFIX, NULL, &code, err)) != 0) {
             goto fail;
         }
         m->opt_state = OPT_READY;
@@ -659,8 +665,8 @@ module_memory(wc_store *s, wc_module *m, wc_memory **out, int *from_image, wc_er
             return rc;
         }
         /* wc_memory_new registered it with the store; it is now the pool's too. */
-        if (*from_image &&
-            (rc = wc__memory_map_image(mem, m->image_fd, m->image_bytes, err)) != 0) {
+        if (*from_image && (rc = wc__memory_map_image(mem, m->image_fd, m->image_view,
+                                                      m->image_bytes, err)) != 0) {
             return rc;
         }
     } else {

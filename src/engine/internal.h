@@ -42,9 +42,14 @@ int wc__code_tcc(const wc_csource *src, const char *prefix, wc_code **out, wc_er
  */
 int wc__code_cache_load(const char *cache_dir, const char *key, const char *prefix, wc_code **out,
                         wc_error *err);
-/** Compile src with cc -O2 into the cache (or a temporary file) and load it. */
+/**
+ * Compile src with cc -O2 into the cache (or a temporary file) and load it.
+ * If stop is given and becomes nonzero, give up waiting (WC_ECANCELED): a
+ * build for the cache carries on without this process, a private one is
+ * killed.
+ */
 int wc__code_cc(const wc_csource *src, const char *cc, const char *cache_dir, const char *key,
-                const char *prefix, wc_code **out, wc_error *err);
+                const char *prefix, const atomic_int *stop, wc_code **out, wc_error *err);
 /** Compile head + each chunk as separate units into one in-memory tcc state. */
 struct TCCState;
 int wc__tcc_compile(const char *head, const wc_strbuf *chunks, size_t nchunks,
@@ -83,11 +88,12 @@ typedef struct wc_hostfunc {
 
 struct wc_memory {
     wcrt_memory m;
-    void *slot;             /* reservation (runtime.c) */
-    uint64_t image_bytes;   /* bytes mapped from a module's memory image, or 0 */
-    uint64_t min_pages;     /* initial size, restored when the memory is recycled */
-    struct wc_module *pool; /* the module whose free list this memory returns to */
-    uint64_t decl_max;      /* declared maximum, for import matching */
+    void *slot;                /* reservation (runtime.c) */
+    uint64_t image_bytes;      /* bytes mapped from a module's memory image, or 0 */
+    const uint8_t *image_view; /* the image, read-only, to restore written pages from */
+    uint64_t min_pages;        /* initial size, restored when the memory is recycled */
+    struct wc_module *pool;    /* the module whose free list this memory returns to */
+    uint64_t decl_max;         /* declared maximum, for import matching */
     int has_max;
 };
 
@@ -112,7 +118,8 @@ struct wc_engine {
     pthread_cond_t cv;
     struct wc_job *jobs; /* queue */
     pthread_t *workers;
-    int nworkers, stopping, busy;
+    int nworkers, busy;
+    atomic_int stopping;
 };
 
 #define WC_MODULE_FREE_MEMS 16
@@ -136,6 +143,7 @@ struct wc_module {
     int image_state;
     int image_fd;
     uint64_t image_bytes;
+    uint8_t *image_view; /* the image mapped read-only, to restore recycled memories from */
     /* Memories of finished instances, kept ready (sized, image mapped) for
      * the next instance: instantiation then needs no memory syscalls. */
     wc_memory *free_mems[WC_MODULE_FREE_MEMS];
@@ -176,7 +184,8 @@ int wc__memory_init(wc_memory *mem, uint64_t min_pages, uint64_t max_pages, wc_e
  */
 void wc__memory_reset(wc_memory *mem);
 /** Map bytes of image fd copy-on-write over the start of mem. */
-int wc__memory_map_image(wc_memory *mem, int fd, uint64_t bytes, wc_error *err);
+int wc__memory_map_image(wc_memory *mem, int fd, const uint8_t *view, uint64_t bytes,
+                         wc_error *err);
 void wc__memory_release(wc_memory *mem);
 int wc__table_init(wc_table *t, uint8_t elem, uint32_t min, uint32_t max, void *init,
                    wc_error *err);

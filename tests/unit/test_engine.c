@@ -124,7 +124,7 @@ call_i32(wc_store *s, wc_instance *inst, const char *name, uint32_t a, uint32_t 
 #if defined(__SANITIZE_THREAD__)
 #define SKIP_UNDER_TSAN()                                                                          \
     do {                                                                                           \
-        printf("skipped under ThreadSanitizer (signals are deferred)\n");                         \
+        printf("skipped under ThreadSanitizer (signals are deferred)\n");                          \
         return;                                                                                    \
     } while (0)
 #else
@@ -245,6 +245,43 @@ TEST(memory_grow_past_limit_fails)
     wc_store_free(s);
     wc_module_unref(m);
     wc_engine_free(e);
+}
+
+/* Instances of one module reuse memories; each must start as new, whether
+ * the memory was restored page by page or dropped with madvise. */
+static void
+check_recycled(const char *name)
+{
+    wc_engine *e = engine(WC_TIER_BASELINE, 0);
+    wc_module *m = module(e, name);
+    wc_error err = WC_ERROR_INIT;
+
+    for (int round = 0; round < 40; round++) {
+        wc_store *s = wc_store_new(e);
+        wc_instance *inst;
+
+        if (wc_instance_new(s, m, NULL, 0, &inst, &err) != 0) {
+            FAILF("instantiate %s: %s", name, err.msg);
+        }
+        CHECK_EQ_INT(call_i32(s, inst, "pristine", 0, 0, 0), 1);
+        if (call(s, inst, "scribble", NULL, 0, NULL, 0, &err) != 0) {
+            FAILF("scribble: %s", err.msg);
+        }
+        CHECK_EQ_INT(call_i32(s, inst, "pristine", 0, 0, 0), 0);
+        wc_store_free(s);
+    }
+    wc_module_unref(m);
+    wc_engine_free(e);
+}
+
+TEST(memory_recycled_from_image_looks_new)
+{
+    check_recycled("recycle_image.wasm");
+}
+
+TEST(memory_recycled_with_copied_data_looks_new)
+{
+    check_recycled("recycle_copy.wasm");
 }
 
 TEST(module_larger_than_limit_is_refused)
@@ -445,6 +482,8 @@ static const test_entry all[] = {
     E(unbounded_recursion_traps_baseline),
     E(unbounded_recursion_traps_optimized),
     E(memory_grow_past_limit_fails),
+    E(memory_recycled_from_image_looks_new),
+    E(memory_recycled_with_copied_data_looks_new),
     E(module_larger_than_limit_is_refused),
     E(corrupt_and_truncated_modules_are_rejected),
     E(simd_module_is_refused_clearly),
