@@ -112,6 +112,20 @@ cmd_serve(int argc, char **argv)
     }
     linker = wc_linker_new();
     wasi = wc_wasi_link(linker);
+    {
+        /* Instantiate once now, so a missing import is reported at startup. */
+        wc_wasi_ctx probe;
+        wc_cinstance *inst;
+
+        wc_wasi_ctx_init(&probe);
+        rc = wc_cinstance_new(comp, linker, &probe, 0, &inst, &err);
+        wc_cinstance_free(rc == 0 ? inst : NULL);
+        wc_wasi_ctx_release(&probe);
+        if (rc != 0) {
+            wc_cli_error("serve", "%s: %s", argv[1], err.msg);
+            goto out;
+        }
+    }
     sc.target.component = comp;
     sc.target.linker = linker;
     sc.target.wasi = wasi;
@@ -130,7 +144,8 @@ cmd_serve(int argc, char **argv)
     printf("Serving %s on http://%s (Ctrl-C to stop)\n", argv[1], wc_http_server_addr(server));
     fflush(stdout);
     sigwait(&set, &sig);
-    WC_INFO("serve", "stopping (%s): finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    WC_INFO("serve", "stopping (%s): finishing requests in flight",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
     wc_http_server_stop(server, 10ull * 1000000000ull);
     status = 0;
 out:

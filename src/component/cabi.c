@@ -30,6 +30,7 @@ trap(cabi_cx *cx, const char *msg)
 static int
 mem_range(cabi_cx *cx, uint64_t ptr, uint64_t len, uint32_t align, uint8_t **out)
 {
+    *out = NULL;
     if (cx->memory == NULL) {
         return trap(cx, "canonical ABI needs a memory, but the function has no memory option");
     }
@@ -51,6 +52,7 @@ call_realloc(cabi_cx *cx, uint32_t old, uint32_t oldsize, uint32_t align, uint32
     uint8_t *unused;
     int rc;
 
+    *out = 0;
     if (cx->realloc == NULL) {
         return trap(cx, "canonical ABI needs realloc, but the function has no realloc option");
     }
@@ -396,10 +398,9 @@ lower_handle(cabi_cx *cx, const ctype *t, const wc_cval *v, uint32_t *out)
     wc_rtype *want = wc__cinst_rtype(cx->inst, t->res);
 
     if (v->u.handle.type != want) {
-        return wc_error_set(cx->err, WC_ETRAP,
-                            "trap: handle of resource type %s where %s is expected",
-                            v->u.handle.type ? v->u.handle.type->name : "(none)",
-                            want ? want->name : "(unbound)");
+        return wc_error_set(
+            cx->err, WC_ETRAP, "trap: handle of resource type %s where %s is expected",
+            v->u.handle.type ? v->u.handle.type->name : "(none)", want ? want->name : "(unbound)");
     }
     if (t->kind == CT_BORROW && want->impl == cx->inst) {
         *out = v->u.handle.rep; /* the implementation sees its own representation */
@@ -616,8 +617,8 @@ store(cabi_cx *cx, uint32_t ptr, const ctype *t, const wc_cval *v)
     case CT_RECORD:
     case CT_TUPLE:
         for (uint32_t i = 0; i < t->n; i++) {
-            if ((rc = store(cx, ptr + wc_ctype_field_offset(t, i), t->elems[i],
-                            &v->u.fields[i])) != 0) {
+            if ((rc = store(cx, ptr + wc_ctype_field_offset(t, i), t->elems[i], &v->u.fields[i])) !=
+                0) {
                 return rc;
             }
         }
@@ -698,12 +699,8 @@ lift_flat(cabi_cx *cx, flatit *it, const ctype *t, wc_cval *out)
     case CT_CHAR:
         out->u.ch = next(it).i32;
         return valid_char(out->u.ch) ? 0 : trap(cx, "invalid char (not a Unicode scalar value)");
-    case CT_STRING:
-        v = next(it);
-        return lift_string(cx, v.i32, next(it).i32, out);
-    case CT_LIST:
-        v = next(it);
-        return lift_list(cx, t, v.i32, next(it).i32, out);
+    case CT_STRING: v = next(it); return lift_string(cx, v.i32, next(it).i32, out);
+    case CT_LIST: v = next(it); return lift_list(cx, t, v.i32, next(it).i32, out);
     case CT_RECORD:
     case CT_TUPLE:
         out->u.fields = alloc_vals(cx, t->n);
@@ -923,8 +920,8 @@ wc__cabi_lower(cabi_cx *cx, const ctype *const *types, uint32_t n, const wc_cval
 }
 
 void
-wc__cabi_flatten_func(const ctype *ft, int lower, uint8_t *params, uint32_t *np,
-                      uint8_t *results, uint32_t *nr)
+wc__cabi_flatten_func(const ctype *ft, int lower, uint8_t *params, uint32_t *np, uint8_t *results,
+                      uint32_t *nr)
 {
     uint32_t n = 0;
 

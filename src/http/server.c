@@ -185,6 +185,8 @@ value_has_token(const char *v, size_t n, const char *tok)
 
 /* ---- writing ---- */
 
+static void resp_poll_cb(uv_poll_t *p, int status, int events);
+
 typedef struct wreq {
     uv_write_t w;
     conn *c;
@@ -210,7 +212,7 @@ write_cb(uv_write_t *w, int status)
     /* Room again: resume copying the response body. */
     if (!c->closing && c->cur != NULL && c->cur->head_sent && !c->cur->resp_done &&
         !c->cur->resp_polling && c->cur->resp_body != NULL) {
-        uv_poll_start(&c->cur->resp_poll, UV_READABLE, NULL);
+        uv_poll_start(&c->cur->resp_poll, UV_READABLE, resp_poll_cb);
         c->cur->resp_polling = 1;
     }
 }
@@ -767,8 +769,6 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 
 /* ---- writing the response ---- */
 
-static void resp_poll_cb(uv_poll_t *p, int status, int events);
-
 /* Copy what the response pipe holds to the socket; returns 1 when the body ended. */
 static int
 copy_response(conn *c, wc_http_req *r, wc_strbuf *out)
@@ -1288,8 +1288,8 @@ hdr_named(const wc_http_header *h, const char *name)
 }
 
 int
-wc_http_respond(wc_http_req *r, int status, const wc_http_header *headers, size_t n,
-                wc_pipe *body, int64_t content_length)
+wc_http_respond(wc_http_req *r, int status, const wc_http_header *headers, size_t n, wc_pipe *body,
+                int64_t content_length)
 {
     wc_strbuf *h = &r->resp_head;
     int no_body = status == 204 || status == 304 || (status >= 100 && status < 200) ||

@@ -6,27 +6,14 @@
 # symlinks pointing out); the script checks its output line by line and that
 # nothing outside the granted directory was touched.
 #
-# Usage: tests/integration/fs_test.sh BUILD_DIR   (BUILD_DIR/bin/wash must exist)
-# Set FS_GUEST=path/to/fs_guest.component.wasm to use a prebuilt guest.
-# Exits 77 (skipped) if the guest cannot be built here.
+# Usage: tests/integration/fs_test.sh BUILD_DIR   (the build must be complete)
 set -euo pipefail
 
 build=$(cd "${1:?usage: fs_test.sh BUILD_DIR}" && pwd)
-src=$(cd "$(dirname "$0")/../.." && pwd)
 wash=$build/bin/wash
-guest=${FS_GUEST:-$build/tests/fs_guest.component.wasm}
+guest=$build/tests/guests/fs_guest.wasm
 
-if [ ! -f "$guest" ] || [ "$src/tests/data/fs_guest.c" -nt "$guest" ]; then
-    if ! command -v clang >/dev/null || [ ! -x "$src/node_modules/.bin/jco" ]; then
-        echo "fs_test: skipped: needs clang (wasm32-wasi) and node_modules/.bin/jco" >&2
-        exit 77
-    fi
-    mkdir -p "$(dirname "$guest")"
-    core=$(mktemp --suffix=.wasm)
-    clang --target=wasm32-wasi --sysroot=/usr -O2 "$src/tests/data/fs_guest.c" -o "$core"
-    (cd "$src" && node_modules/.bin/jco new "$core" --wasi-command -o "$guest")
-    rm -f "$core"
-fi
+[ -f "$guest" ] || { echo "fs_test: $guest is missing (built by tests/guests)" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
