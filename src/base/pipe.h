@@ -8,8 +8,8 @@
  *
  * Each side can wait without spinning: readable_fd() becomes readable when
  * there is data or the writer closed; writable_fd() when there is room or the
- * reader went away. Both are eventfds driven level-style by the pipe.
- * All functions are thread-safe. A new pipe has one reference; each holder
+ * reader went away. Both are eventfds driven level-style by the pipe, made
+ * on first use. All functions are thread-safe. A new pipe has one reference; each holder
  * (a reader, a writer, an object that hands ends out) takes and drops its own.
  */
 #ifndef WC_BASE_PIPE_H
@@ -20,7 +20,7 @@
 
 typedef struct wc_pipe wc_pipe;
 
-/** A pipe holding up to capacity bytes. Returns NULL if eventfds cannot be made. */
+/** A pipe holding up to capacity bytes (0: 64 KiB). */
 wc_pipe *wc_pipe_new(size_t capacity);
 void wc_pipe_ref(wc_pipe *p);
 void wc_pipe_unref(wc_pipe *p);
@@ -39,13 +39,14 @@ void wc_pipe_close_write(wc_pipe *p, int err);
  * the end (writer closed and drained); *err gets the writer's error code then.
  */
 long wc_pipe_read(wc_pipe *p, void *buf, size_t max, int *err);
-/** Wait until readable (data or end); returns 0, or -1 if interrupted (EINTR). */
+/** Wait until readable (data or end); returns 0, or -1 if interrupted (EINTR) or out of fds. */
 int wc_pipe_wait_readable(wc_pipe *p);
 /** Wait until writable (room or reader gone). */
 int wc_pipe_wait_writable(wc_pipe *p);
 /** The reader is gone: writers get -1 from now on. */
 void wc_pipe_close_read(wc_pipe *p);
 
+/** The eventfds, made on the first call; -1 if one cannot be made. */
 int wc_pipe_readable_fd(wc_pipe *p);
 int wc_pipe_writable_fd(wc_pipe *p);
 /** Bytes waiting to be read. */

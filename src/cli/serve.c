@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 int wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err);
 
@@ -28,6 +29,19 @@ setup_request(wc_wasi_ctx *ctx, void *data)
 
     for (size_t i = 0; i < s->envs.n; i++) {
         wc_wasi_ctx_add_env(ctx, s->envs.v[i]);
+    }
+}
+
+/* A server holds a socket per connection and eventfds per busy request:
+ * take the whole allowance the system gives (the soft limit is often 1024). */
+static void
+raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
 
@@ -90,6 +104,7 @@ cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
 
     wc_engine_config_init(&cfg);
     cfg.tier = strcmp(tier, "baseline") == 0    ? WC_TIER_BASELINE

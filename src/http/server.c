@@ -23,6 +23,7 @@
 #include "http/parse.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -104,7 +106,9 @@ struct wc_http_server {
     void *data;
     char addr[96];
     uv_loop_t loop;
-    uv_tcp_t listener;
+    int listen_fd;
+    uv_poll_t accept_poll;   /* readiness of listen_fd (see accept_cb) */
+    uv_timer_t accept_timer; /* resumes accepting after running out of fds */
     uv_async_t async;
     pthread_t loop_thread;
     /* Events from workers. */
@@ -187,6 +191,28 @@ value_has_token(const char *v, size_t n, const char *tok)
 
 static void resp_poll_cb(uv_poll_t *p, int status, int events);
 
+/* Watch the response body pipe; its eventfd is made on first use, so a body
+ * that was complete when the head arrived never needs one. */
+static int
+resp_poll_start(wc_http_req *r)
+{
+    if (!r->resp_poll_init) {
+        int fd = wc_pipe_readable_fd(r->resp_body);
+
+        if (fd < 0 || uv_poll_init(&r->c->srv->loop, &r->resp_poll, fd) != 0) {
+            return -1;
+        }
+        r->resp_poll.data = r;
+        atomic_fetch_add(&r->refs, 1);
+        r->resp_poll_init = 1;
+    }
+    if (!r->resp_polling) {
+        uv_poll_start(&r->resp_poll, UV_READABLE, resp_poll_cb);
+        r->resp_polling = 1;
+    }
+    return 0;
+}
+
 typedef struct wreq {
     uv_write_t w;
     conn *c;
@@ -211,9 +237,8 @@ write_cb(uv_write_t *w, int status)
     }
     /* Room again: resume copying the response body. */
     if (!c->closing && c->cur != NULL && c->cur->head_sent && !c->cur->resp_done &&
-        !c->cur->resp_polling && c->cur->resp_body != NULL) {
-        uv_poll_start(&c->cur->resp_poll, UV_READABLE, resp_poll_cb);
-        c->cur->resp_polling = 1;
+        !c->cur->resp_polling && c->cur->resp_body != NULL && resp_poll_start(c->cur) != 0) {
+        conn_close(c);
     }
 }
 
@@ -373,7 +398,14 @@ pump_body(conn *c)
             c->reading = 0;
         }
         if (!r->body_poll_init) {
-            uv_poll_init(&c->srv->loop, &r->body_poll, wc_pipe_writable_fd(r->body));
+            int fd = wc_pipe_writable_fd(r->body);
+
+            if (fd < 0 || uv_poll_init(&c->srv->loop, &r->body_poll, fd) != 0) {
+                WC_ERR("http", "%s %s: cannot watch the request body: out of file descriptors?",
+                       r->method, r->target);
+                conn_close(c);
+                return;
+            }
             r->body_poll.data = r;
             atomic_fetch_add(&r->refs, 1);
             r->body_poll_init = 1;
@@ -420,8 +452,9 @@ enqueue(wc_http_server *s, wc_http_req *r)
         s->qhead = r;
     }
     s->qtail = r;
-    pthread_cond_signal(&s->qcv);
     pthread_mutex_unlock(&s->qmu);
+    /* Signalled after unlocking, so the woken worker does not block on qmu. */
+    pthread_cond_signal(&s->qcv);
 }
 
 static void
@@ -844,9 +877,10 @@ pump_response(conn *c, wc_http_req *r)
             uv_poll_stop(&r->resp_poll);
             r->resp_polling = 0;
         }
-    } else if (!r->resp_polling) {
-        uv_poll_start(&r->resp_poll, UV_READABLE, resp_poll_cb);
-        r->resp_polling = 1;
+    } else if (!r->resp_polling && resp_poll_start(r) != 0) {
+        WC_ERR("http", "%s %s: cannot watch the response body: out of file descriptors?", r->method,
+               r->target);
+        conn_close(c);
     }
 }
 
@@ -878,12 +912,6 @@ handle_event(wc_http_server *s, event *e)
                 wc_pipe_close_read(r->resp_body);
             }
         } else {
-            if (r->resp_body != NULL) {
-                uv_poll_init(&s->loop, &r->resp_poll, wc_pipe_readable_fd(r->resp_body));
-                r->resp_poll.data = r;
-                atomic_fetch_add(&r->refs, 1);
-                r->resp_poll_init = 1;
-            }
             pump_response(c, r);
         }
     } else { /* EV_DONE */
@@ -925,7 +953,8 @@ async_cb(uv_async_t *a)
     if (s->stop_requested && !s->stopping) {
         /* Stop accepting; the timer closes everything once idle or out of time. */
         s->stopping = 1;
-        uv_close((uv_handle_t *)&s->listener, NULL);
+        uv_close((uv_handle_t *)&s->accept_poll, NULL);
+        uv_close((uv_handle_t *)&s->accept_timer, NULL);
         uv_timer_start(&s->stop_timer, stop_check, 0, 20);
     }
 }
@@ -985,31 +1014,86 @@ conn_close(conn *c)
     uv_close((uv_handle_t *)&c->tcp, conn_free_cb);
 }
 
-static void
-on_connection(uv_stream_t *l, int status)
-{
-    wc_http_server *s = l->data;
-    conn *c;
+static void accept_cb(uv_poll_t *p, int status, int events);
 
-    if (status < 0 || s->stop_requested) {
-        return;
+static void
+accept_resume(uv_timer_t *t)
+{
+    wc_http_server *s = t->data;
+
+    if (!s->stopping) {
+        uv_poll_start(&s->accept_poll, UV_READABLE, accept_cb);
     }
-    c = wc_xcalloc(1, sizeof(*c));
-    c->srv = s;
-    uv_tcp_init(&s->loop, &c->tcp);
-    c->tcp.data = c;
-    if (uv_accept(l, (uv_stream_t *)&c->tcp) != 0) {
-        uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
-        return;
+}
+
+/*
+ * Accept what is waiting. Done here rather than with uv_listen because
+ * libuv retries a failing accept in a loop until it succeeds: out of file
+ * descriptors, the loop spun at full CPU and never served again. We pause
+ * accepting for a moment instead, and connections wait in the backlog.
+ */
+static void
+accept_cb(uv_poll_t *p, int status, int events)
+{
+    wc_http_server *s = p->data;
+
+    (void)status;
+    (void)events;
+    for (int i = 0; i < 64 && !s->stop_requested; i++) {
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        conn *c;
+
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                WC_WARN("http", "cannot accept connections: %s; pausing for 100 ms",
+                        strerror(errno));
+                uv_poll_stop(&s->accept_poll);
+                uv_timer_start(&s->accept_timer, accept_resume, 100, 0);
+            }
+            return;
+        }
+        c = wc_xcalloc(1, sizeof(*c));
+        c->srv = s;
+        uv_tcp_init(&s->loop, &c->tcp);
+        c->tcp.data = c;
+        if (uv_tcp_open(&c->tcp, fd) != 0) {
+            close(fd);
+            uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
+            continue;
+        }
+        uv_tcp_nodelay(&c->tcp, 1);
+        c->next = s->conns;
+        if (s->conns != NULL) {
+            s->conns->prev = c;
+        }
+        s->conns = c;
+        uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+        c->reading = 1;
     }
-    uv_tcp_nodelay(&c->tcp, 1);
-    c->next = s->conns;
-    if (s->conns != NULL) {
-        s->conns->prev = c;
+}
+
+/* A non-blocking listening socket on ss, or a negative errno. */
+static int
+listen_on(const struct sockaddr_storage *ss)
+{
+    int one = 1, fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+    if (fd < 0) {
+        return -errno;
     }
-    s->conns = c;
-    uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
-    c->reading = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+
+        close(fd);
+        return -e;
+    }
+    return fd;
 }
 
 /* ---- starting and stopping ---- */
@@ -1072,7 +1156,7 @@ wc_http_server_start(const wc_http_server_config *cfg, wc_http_handler_fn fn, vo
 {
     wc_http_server *s = wc_xcalloc(1, sizeof(*s));
     struct sockaddr_storage ss;
-    int namelen = sizeof(ss);
+    socklen_t namelen = sizeof(ss);
     int rc;
 
     memset(&ss, 0, sizeof(ss));
@@ -1083,19 +1167,18 @@ wc_http_server_start(const wc_http_server_config *cfg, wc_http_handler_fn fn, vo
         free(s);
         return rc;
     }
-    uv_loop_init(&s->loop);
-    uv_tcp_init(&s->loop, &s->listener);
-    s->listener.data = s;
-    if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0)) != 0 ||
-        (rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection)) != 0) {
-        wc_error_set(err, WC_EIO, "cannot listen on %s: %s", cfg->addr, uv_strerror(rc));
-        uv_close((uv_handle_t *)&s->listener, NULL);
-        uv_run(&s->loop, UV_RUN_DEFAULT);
-        uv_loop_close(&s->loop);
+    if ((s->listen_fd = listen_on(&ss)) < 0) {
+        wc_error_set(err, WC_EIO, "cannot listen on %s: %s", cfg->addr, strerror(-s->listen_fd));
         free(s);
         return WC_EIO;
     }
-    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &namelen);
+    getsockname(s->listen_fd, (struct sockaddr *)&ss, &namelen);
+    uv_loop_init(&s->loop);
+    uv_poll_init(&s->loop, &s->accept_poll, s->listen_fd);
+    s->accept_poll.data = s;
+    uv_poll_start(&s->accept_poll, UV_READABLE, accept_cb);
+    uv_timer_init(&s->loop, &s->accept_timer);
+    s->accept_timer.data = s;
     if (ss.ss_family == AF_INET6) {
         char ip[64];
 
@@ -1182,6 +1265,7 @@ wc_http_server_stop(wc_http_server *s, uint64_t grace_ns)
     uv_walk(&s->loop, close_walk_cb, NULL);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     uv_loop_close(&s->loop);
+    close(s->listen_fd);
     pthread_mutex_lock(&s->qmu);
     s->qstop = 1;
     pthread_cond_broadcast(&s->qcv);

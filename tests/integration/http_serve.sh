@@ -51,6 +51,34 @@ expect_contains "$(curl -s "$paths_URL/")" "Hello from C"
 grep -q "trapped" "$TMP/paths.log" || fail "no trap was logged"
 grep -q "deadline exceeded" "$TMP/paths.log" || fail "no deadline was logged"
 
+# Out of file descriptors: the server pauses accepting (no spinning) and
+# serves again once connections close.
+log=$TMP/fdlimit.log
+bash -c 'ulimit -n 40; exec "$0" "$@"' "$WASH" serve --addr 127.0.0.1:0 \
+    "$GUESTS/http-hello-c.wasm" >"$log" 2>&1 &
+PIDS+=($!)
+fd_pid=$!
+for _ in $(seq 1 100); do grep -q "^Serving" "$log" && break; sleep 0.05; done
+fd_url=$(sed -n 's|^Serving .* on \(http://[^ ]*\).*|\1|p' "$log")
+port=${fd_url##*:}
+python3 - "$port" "$fd_pid" <<'PY' || fail "out of fds: $(tail -3 "$log")"
+import socket, sys, time
+port, pid = int(sys.argv[1]), sys.argv[2]
+def cpu_ticks():
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(60)]
+time.sleep(0.5)
+t0 = cpu_ticks(); time.sleep(1.0); used = cpu_ticks() - t0
+if used > 30:
+    sys.exit(f"the server used {used} ticks in 1 s while out of fds: spinning")
+for s in socks:
+    s.close()
+PY
+grep -q "cannot accept connections: Too many open files" "$log" || fail "no EMFILE warning: $(cat "$log")"
+sleep 0.3
+expect_contains "$(curl -s --max-time 5 "$fd_url/")" "Hello from C"
+
 # Startup errors.
 if "$WASH" serve --addr 127.0.0.1:0 "$GUESTS/http-missing-c.wasm" 2>"$TMP/err"; then
     fail "served a component with a missing import"
