@@ -53,8 +53,8 @@ typedef struct wc_cval {
         } list;
         struct wc_cval *fields; /* record and tuple: one per field */
         struct {
-            uint32_t disc;        /* variant case; option: 0 none, 1 some; result: 0 ok, 1 err */
-            struct wc_cval *val;  /* payload, or NULL */
+            uint32_t disc;       /* variant case; option: 0 none, 1 some; result: 0 ok, 1 err */
+            struct wc_cval *val; /* payload, or NULL */
         } var;
         uint32_t flags;
         struct {
@@ -106,8 +106,8 @@ void wc_linker_free(wc_linker *l);
  * "0.2.3"). drop is called when the guest drops its last owning handle
  * (with the object registered by wc_cinstance_res_new).
  */
-wc_rtype *wc_linker_resource(wc_linker *l, const char *iface, const char *version,
-                             const char *name, void (*drop)(void *host, void *obj));
+wc_rtype *wc_linker_resource(wc_linker *l, const char *iface, const char *version, const char *name,
+                             void (*drop)(void *host, void *obj));
 /** Define a host function in an interface. The name is the WIT export name
  * ("get-stdout", "[method]output-stream.write"). */
 void wc_linker_func(wc_linker *l, const char *iface, const char *version, const char *name,
@@ -143,8 +143,8 @@ const wc_ctype *wc_cfunc_type(const wc_cfunc *f);
  * arena. Returns WC_ETRAP if the guest trapped (the instance is then
  * poisoned).
  */
-int wc_cfunc_call(wc_cinstance *ci, wc_cfunc *f, const wc_cval *args, size_t nargs,
-                  wc_cval *result, wc_arena *arena, wc_error *err);
+int wc_cfunc_call(wc_cinstance *ci, wc_cfunc *f, const wc_cval *args, size_t nargs, wc_cval *result,
+                  wc_arena *arena, wc_error *err);
 
 /* ---- host resources ---- */
 

@@ -165,6 +165,12 @@ int wc_instance_new(wc_store *store, wc_module *m, const wc_extern *imports, siz
 int wc_instance_export(wc_instance *inst, const char *name, wc_extern *out);
 /** The same for a name of len bytes that may contain NUL bytes. */
 int wc_instance_export_n(wc_instance *inst, const char *name, size_t len, wc_extern *out);
+/**
+ * Like wc_instance_export, for callers that look up the same names in many
+ * instances of a module: *hint (0 at first) remembers where the export was
+ * found, and a right guess costs one comparison.
+ */
+int wc_instance_export_hinted(wc_instance *inst, const char *name, uint32_t *hint, wc_extern *out);
 /** The module an instance was created from (borrowed). */
 wc_module *wc_instance_module(wc_instance *inst);
 
@@ -178,6 +184,13 @@ typedef int (*wc_host_cb)(void *data, const wc_val *args, wc_val *results, wc_er
 
 /** Create a host function in store. type is copied. */
 wc_func *wc_func_new_host(wc_store *store, const wc_functype *type, wc_host_cb cb, void *data);
+/**
+ * Register a function type once (and build its host adapter), for making
+ * many host functions of that type cheaply: wc_func_new_host takes two
+ * process-wide locks to find the type, this takes none.
+ */
+int wc_functype_intern(const wc_functype *type, uint32_t *id, wc_error *err);
+wc_func *wc_func_new_host_interned(wc_store *store, uint32_t type_id, wc_host_cb cb, void *data);
 /** The function's type (borrowed; valid while the function lives). */
 const wc_functype *wc_func_type(const wc_func *f);
 

@@ -22,9 +22,40 @@
 
 /* ---- components ---- */
 
+static void plans_free(struct link_plan *p);
+
+/* The core type of what a canon lower or resource builtin def makes, interned. */
+static int
+intern_def_sig(cdef *d, wc_error *err)
+{
+    static const uint8_t i32[] = {WC_I32};
+    uint8_t params[WC_MAX_FLAT_PARAMS + 2], results[2];
+    wc_functype ft = {1, 1, i32, i32};
+
+    switch (d->kind) {
+    case D_CANON_LOWER:
+        wc__cabi_flatten_func(d->type, 1, params, &ft.nparams, results, &ft.nresults);
+        ft.params = params;
+        ft.results = results;
+        break;
+    case D_RESOURCE_DROP: ft.nresults = 0; break;
+    case D_RESOURCE_NEW:
+    case D_RESOURCE_REP: break;
+    default: return 0;
+    }
+    return wc_functype_intern(&ft, &d->sig_id, err);
+}
+
 static int
 compile_tree(wc_component *c, ccomp *cc, wc_error *err)
 {
+    for (uint32_t i = 0; i < cc->ndefs; i++) {
+        int rc = intern_def_sig(&cc->defs[i], err);
+
+        if (rc != 0) {
+            return rc;
+        }
+    }
     cc->compiled = wc_arena_calloc(&c->arena, cc->nmodules + 1, sizeof(wc_module *));
     for (uint32_t i = 0; i < cc->nmodules; i++) {
         int rc = wc_module_new(c->engine, cc->modules[i].bytes, cc->modules[i].len,
@@ -47,6 +78,17 @@ compile_tree(wc_component *c, ccomp *cc, wc_error *err)
     return 0;
 }
 
+static void
+hints_free(ccomp *cc)
+{
+    for (uint32_t i = 0; i < cc->ndefs; i++) {
+        free(atomic_load(&cc->defs[i].hints));
+    }
+    for (uint32_t i = 0; i < cc->ncomponents; i++) {
+        hints_free(cc->components[i]);
+    }
+}
+
 int
 wc_component_new(wc_engine *engine, const void *bytes, size_t len, wc_component **out,
                  wc_error *err)
@@ -56,6 +98,7 @@ wc_component_new(wc_engine *engine, const void *bytes, size_t len, wc_component 
 
     atomic_init(&c->refs, 1);
     c->engine = engine;
+    pthread_mutex_init(&c->plan_mu, NULL);
     wc_arena_init(&c->arena, 64 * 1024);
     c->bytes = wc_xmemdup(bytes, len);
     c->len = len;
@@ -85,6 +128,11 @@ wc_component_unref(wc_component *c)
         wc_module_unref(c->modules[i]);
     }
     free(c->modules);
+    if (c->root != NULL) {
+        hints_free(c->root);
+    }
+    plans_free(atomic_load(&c->plan));
+    pthread_mutex_destroy(&c->plan_mu);
     wc_arena_release(&c->arena);
     free(c->bytes);
     free(c);
@@ -113,11 +161,27 @@ split_version(const char *name, int *major, int *minor, int *patch)
 {
     const char *at = strchr(name, '@');
 
+    int *parts[3] = {major, minor, patch};
+    const char *p;
+
     *major = *minor = *patch = -1;
     if (at == NULL) {
         return strlen(name);
     }
-    sscanf(at + 1, "%d.%d.%d", major, minor, patch);
+    /* "1.2.3" (anything after the patch number, like "-rc1", is ignored) */
+    p = at + 1;
+    for (int i = 0; i < 3 && *p >= '0' && *p <= '9'; i++) {
+        int v = 0;
+
+        while (*p >= '0' && *p <= '9' && v < 100000000) {
+            v = v * 10 + (*p++ - '0');
+        }
+        *parts[i] = v;
+        if (*p != '.') {
+            break;
+        }
+        p++;
+    }
     return (size_t)(at - name);
 }
 
@@ -168,7 +232,11 @@ typedef struct liface {
 struct wc_linker {
     WC_VEC(liface *) ifaces;
     wc_arena arena;
+    uint64_t id;  /* unique in the process, never reused */
+    unsigned gen; /* changes with every addition: invalidates link plans */
 };
+
+static atomic_uint_fast64_t linker_ids = 1;
 
 wc_linker *
 wc_linker_new(void)
@@ -176,6 +244,7 @@ wc_linker_new(void)
     wc_linker *l = wc_xcalloc(1, sizeof(*l));
 
     wc_arena_init(&l->arena, 16 * 1024);
+    l->id = atomic_fetch_add(&linker_ids, 1);
     return l;
 }
 
@@ -212,6 +281,7 @@ linker_iface(wc_linker *l, const char *iface, const char *version)
             return li;
         }
     }
+    l->gen++;
     li = wc_xcalloc(1, sizeof(*li));
     li->name = wc_xstrdup(iface);
     li->major = maj;
@@ -231,6 +301,7 @@ wc_linker_resource(wc_linker *l, const char *iface, const char *version, const c
     rt->name = wc_arena_strdup(&l->arena, name);
     rt->drop = drop;
     wc_vec_push(&li->resources, rt);
+    l->gen++;
     return rt;
 }
 
@@ -242,6 +313,7 @@ wc_linker_func(wc_linker *l, const char *iface, const char *version, const char 
     lfunc f = {wc_arena_strdup(&l->arena, name), fn, data};
 
     wc_vec_push(&li->funcs, f);
+    l->gen++;
 }
 
 /* The best linked interface for an import name, or NULL. */
@@ -288,6 +360,96 @@ iface_resource(liface *li, const char *name)
     return NULL;
 }
 
+/* ---- link plans ---- */
+
+/*
+ * What a linker provides for each top-level import of a component, looked
+ * up once per (component, linker) rather than by name on every
+ * instantiation.
+ */
+typedef struct link_entry {
+    liface *li;   /* NULL: the linker has no such interface */
+    void **items; /* per declaration of the instance type: lfunc * or wc_rtype * (or NULL) */
+} link_entry;
+
+typedef struct link_plan {
+    uint64_t linker_id;
+    unsigned gen;
+    uint32_t n;
+    link_entry *imports; /* by index of the def in the root component */
+    struct link_plan *older;
+} link_plan;
+
+static link_plan *
+plan_build(const wc_component *c, wc_linker *l)
+{
+    const ccomp *root = c->root;
+    link_plan *p = wc_xcalloc(1, sizeof(*p));
+
+    p->linker_id = l->id;
+    p->gen = l->gen;
+    p->n = root->ndefs;
+    p->imports = wc_xcalloc(root->ndefs + 1, sizeof(link_entry));
+    for (uint32_t i = 0; i < root->ndefs; i++) {
+        const cdef *d = &root->defs[i];
+        link_entry *le = &p->imports[i];
+
+        if (d->kind != D_IMPORT || d->sort != SORT_INSTANCE ||
+            (le->li = linker_find(l, d->name)) == NULL) {
+            continue;
+        }
+        le->items = wc_xcalloc(d->type->n + 1, sizeof(void *));
+        for (uint32_t k = 0; k < d->type->n; k++) {
+            const cdecl *decl = &d->type->decls[k];
+
+            if (decl->sort == SORT_FUNC) {
+                le->items[k] = iface_func(le->li, decl->name);
+            } else if (decl->sort == SORT_TYPE && decl->type->kind == CT_ABSTRACT) {
+                le->items[k] = iface_resource(le->li, decl->name);
+            }
+        }
+    }
+    return p;
+}
+
+static void
+plans_free(struct link_plan *p)
+{
+    while (p != NULL) {
+        link_plan *older = p->older;
+
+        for (uint32_t i = 0; i < p->n; i++) {
+            free(p->imports[i].items);
+        }
+        free(p->imports);
+        free(p);
+        p = older;
+    }
+}
+
+static const link_plan *
+plan_get(wc_component *c, wc_linker *l)
+{
+    link_plan *p = atomic_load_explicit(&c->plan, memory_order_acquire);
+
+    if (p != NULL && p->linker_id == l->id && p->gen == l->gen) {
+        return p;
+    }
+    pthread_mutex_lock(&c->plan_mu);
+    for (p = atomic_load(&c->plan); p != NULL; p = p->older) {
+        if (p->linker_id == l->id && p->gen == l->gen) {
+            break;
+        }
+    }
+    if (p == NULL) {
+        p = plan_build(c, l);
+        p->older = atomic_load(&c->plan);
+        atomic_store_explicit(&c->plan, p, memory_order_release);
+    }
+    pthread_mutex_unlock(&c->plan_mu);
+    return p;
+}
+
 /* ---- resource type bindings ---- */
 
 static void
@@ -321,8 +483,8 @@ wc__cinst_rtype(wc_cinst *inst, const ctype *node)
 #define MAX_HANDLES ((1u << 28) - 1)
 
 int
-wc__handle_add(wc_cinst *inst, wc_rtype *rt, uint32_t rep, int own, uint32_t scope,
-               uint32_t *out, wc_error *err)
+wc__handle_add(wc_cinst *inst, wc_rtype *rt, uint32_t rep, int own, uint32_t scope, uint32_t *out,
+               wc_error *err)
 {
     uint32_t idx;
     chandle h = {rt, rep, (uint8_t)own, 0, scope};
@@ -453,8 +615,9 @@ lower_cb(void *data, const wc_val *args, wc_val *results, wc_error *err)
     int rc, has_retptr;
 
     if (!L->caller->may_leave) {
-        return wc_error_set(err, WC_ETRAP, "trap: cannot call an import from here (realloc or "
-                                           "post-return)");
+        return wc_error_set(err, WC_ETRAP,
+                            "trap: cannot call an import from here (realloc or "
+                            "post-return)");
     }
     wc_arena_init(&arena, 4096);
     memset(&cx, 0, sizeof(cx));
@@ -526,8 +689,8 @@ call_lifted(wc_cinstance *ci, wc_cfunc *f, const wc_cval *args, wc_cval *result,
                              NULL)) != 0) {
         return rc;
     }
-    if ((rc = wc_func_call(ci->store, f->core, (const wc_val *)flat, core->nparams,
-                           (wc_val *)rflat, core->nresults, err)) != 0) {
+    if ((rc = wc_func_call(ci->store, f->core, (const wc_val *)flat, core->nparams, (wc_val *)rflat,
+                           core->nresults, err)) != 0) {
         return rc;
     }
     if (ft->res != NULL) {
@@ -538,8 +701,9 @@ call_lifted(wc_cinstance *ci, wc_cfunc *f, const wc_cval *args, wc_cval *result,
         chandle *h = &f->owner->handles.v[i];
 
         if (h->rt != NULL && !h->own && h->scope == cx.scope) {
-            rc = wc_error_set(err, WC_ETRAP, "trap: a borrowed handle was not dropped before the "
-                                             "call returned");
+            rc = wc_error_set(err, WC_ETRAP,
+                              "trap: a borrowed handle was not dropped before the "
+                              "call returned");
         }
     }
     if (f->post_return != NULL) {
@@ -659,7 +823,7 @@ resource_drop_cb(void *data, const wc_val *args, wc_val *results, wc_error *err)
 
 typedef struct builder {
     wc_cinstance *ci;
-    wc_linker *linker;
+    const link_plan *plan;
     wc_error *err;
 } builder;
 
@@ -702,19 +866,53 @@ free_cinst(wc_cinst *inst)
     free(inst);
 }
 
+/* Find export name of a core instance; *hint (position + 1, 0 if unknown) is
+ * checked first and updated. */
 static int
-core_export(builder *b, ccoreinst *ci, const char *name, wc_extern *out)
+core_export(ccoreinst *ci, const char *name, uint32_t *hint, wc_extern *out)
 {
+    uint32_t h = *hint;
+
     if (ci->inst != NULL) {
-        return wc_instance_export(ci->inst, name, out);
+        return wc_instance_export_hinted(ci->inst, name, hint, out);
     }
-    for (uint32_t i = 0; i < ci->n; i++) {
-        if (strcmp(ci->names[i], name) == 0) {
-            *out = ci->externs[i];
-            return 0;
+    if (h == 0 || h > ci->n || strcmp(ci->names[h - 1], name) != 0) {
+        for (h = 1; h <= ci->n && strcmp(ci->names[h - 1], name) != 0; h++) {
+        }
+        if (h > ci->n) {
+            return WC_ENOENT;
+        }
+        *hint = h;
+    }
+    *out = ci->externs[h - 1];
+    return 0;
+}
+
+/* The hints of a core instantiation: per import, (argument + 1) << 32 | export hint. */
+typedef struct core_hints {
+    uint32_t n;
+    _Atomic uint64_t h[];
+} core_hints;
+
+static core_hints *
+hints_for(const cdef *d, uint32_t n)
+{
+    _Atomic(void *) *slot = &((cdef *)d)->hints; /* a cache: see cdef */
+    core_hints *h = atomic_load_explicit(slot, memory_order_acquire);
+
+    if (h == NULL) {
+        void *expected = NULL;
+        core_hints *mine = wc_xcalloc(1, sizeof(*mine) + (n + 1) * sizeof(mine->h[0]));
+
+        mine->n = n;
+        if (atomic_compare_exchange_strong(slot, &expected, mine)) {
+            h = mine;
+        } else {
+            free(mine);
+            h = expected;
         }
     }
-    return WC_ENOENT;
+    return h->n == n ? h : NULL;
 }
 
 static void
@@ -739,26 +937,33 @@ core_instantiate(builder *b, wc_cinst *inst, const cdef *d)
     ccoreinst *ci = wc_xcalloc(1, sizeof(*ci));
     int rc = 0;
 
+    core_hints *hints = hints_for(d, n);
+
     for (uint32_t i = 0; i < n && rc == 0; i++) {
+        uint64_t hv = hints != NULL ? atomic_load_explicit(&hints->h[i], memory_order_relaxed) : 0;
+        uint32_t k = (uint32_t)(hv >> 32), x = (uint32_t)hv;
         wc_importdesc id;
         ccoreinst *src = NULL;
 
         wc_module_import(m, i, &id);
-        for (uint32_t k = 0; k < d->nargs; k++) {
-            if (strcmp(d->args[k].name, id.module) == 0) {
-                src = inst->core_instances.v[d->args[k].index];
-                break;
+        if (k == 0 || k > d->nargs || strcmp(d->args[k - 1].name, id.module) != 0) {
+            for (k = 1; k <= d->nargs && strcmp(d->args[k - 1].name, id.module) != 0; k++) {
             }
+        }
+        if (k <= d->nargs) {
+            src = inst->core_instances.v[d->args[k - 1].index];
         }
         if (src == NULL) {
             rc = wc_error_set(b->err, WC_ELINK,
                               "component wiring: nothing supplies core import \"%s\" \"%s\"",
                               id.module, id.name);
-        } else if (core_export(b, src, id.name, &imports[i]) != 0) {
+        } else if (core_export(src, id.name, &x, &imports[i]) != 0) {
             rc = wc_error_set(b->err, WC_ELINK,
                               "component wiring: core import \"%s\" \"%s\" (%s) is not exported "
                               "by the instance passed as \"%s\"",
                               id.module, id.name, csort_names[id.kind & 3], id.module);
+        } else if (hints != NULL) {
+            atomic_store_explicit(&hints->h[i], (uint64_t)k << 32 | x, memory_order_relaxed);
         }
     }
     if (rc == 0) {
@@ -872,7 +1077,8 @@ static int
 link_instance(builder *b, wc_cinst *inst, const cdef *d, wc_cinstval **out)
 {
     const ctype *it = d->type;
-    liface *li = linker_find(b->linker, d->name);
+    const link_entry *le = &b->plan->imports[d - inst->comp->defs];
+    liface *li = le->li;
     wc_cinstval *iv;
 
     iv = new_instval(b, it->n);
@@ -882,16 +1088,16 @@ link_instance(builder *b, wc_cinst *inst, const cdef *d, wc_cinstval **out)
 
         item->sort = decl->sort;
         item->name = decl->name;
-        if (li == NULL && (decl->sort == SORT_FUNC || (decl->sort == SORT_TYPE &&
-                                                       decl->type->kind == CT_ABSTRACT &&
-                                                       wc__cinst_rtype(inst, decl->type) == NULL))) {
+        if (li == NULL && (decl->sort == SORT_FUNC ||
+                           (decl->sort == SORT_TYPE && decl->type->kind == CT_ABSTRACT &&
+                            wc__cinst_rtype(inst, decl->type) == NULL))) {
             /* Only an interface of plain types needs nothing from the host. */
             return wc_error_set(b->err, WC_ELINK,
                                 "the component imports %s, which this host does not provide",
                                 d->name);
         }
         if (decl->sort == SORT_FUNC) {
-            lfunc *lf = iface_func(li, decl->name);
+            lfunc *lf = le->items[i];
             wc_cfunc *f;
 
             if (lf == NULL) {
@@ -912,7 +1118,7 @@ link_instance(builder *b, wc_cinst *inst, const cdef *d, wc_cinstval **out)
                 wc_rtype *rt = wc__cinst_rtype(inst, decl->type);
 
                 if (rt == NULL && li != NULL) {
-                    rt = iface_resource(li, decl->name);
+                    rt = le->items[i];
                 }
                 if (rt == NULL) {
                     return wc_error_set(b->err, WC_ELINK,
@@ -1001,10 +1207,17 @@ do_def(builder *b, wc_cinst *inst, const cdef *d, const citem *args, const carg 
     case D_ALIAS_EXPORT: {
         wc_cinstval *iv = inst->instances.v[d->a];
         const citem *found = NULL;
+        _Atomic uint32_t *hint = &((cdef *)d)->hint; /* a cache: see cdef */
+        uint32_t h = atomic_load_explicit(hint, memory_order_relaxed);
 
+        if (h != 0 && h <= iv->n && iv->items[h - 1].name != NULL &&
+            strcmp(iv->items[h - 1].name, d->name) == 0) {
+            found = &iv->items[h - 1];
+        }
         for (uint32_t i = 0; i < iv->n && found == NULL; i++) {
             if (iv->items[i].name != NULL && strcmp(iv->items[i].name, d->name) == 0) {
                 found = &iv->items[i];
+                atomic_store_explicit(hint, i + 1, memory_order_relaxed);
             }
         }
         if (found == NULL) {
@@ -1015,9 +1228,13 @@ do_def(builder *b, wc_cinst *inst, const cdef *d, const citem *args, const carg 
         break;
     }
     case D_ALIAS_CORE_EXPORT: {
+        _Atomic uint32_t *hint = &((cdef *)d)->hint; /* a cache: see cdef */
+        uint32_t h = atomic_load_explicit(hint, memory_order_relaxed);
         wc_extern e;
 
-        if (core_export(b, inst->core_instances.v[d->a], d->name, &e) != 0) {
+        if (core_export(inst->core_instances.v[d->a], d->name, &h, &e) == 0) {
+            atomic_store_explicit(hint, h, memory_order_relaxed);
+        } else {
             return wc_error_set(b->err, WC_ELINK, "core instance %u has no export \"%s\"", d->a,
                                 d->name);
         }
@@ -1077,33 +1294,27 @@ do_def(builder *b, wc_cinst *inst, const cdef *d, const citem *args, const carg 
     }
     case D_CANON_LOWER: {
         lowered *L = wc_arena_calloc(&b->ci->arena, 1, sizeof(*L));
-        uint8_t params[WC_MAX_FLAT_PARAMS + 2], results[2];
-        wc_functype ft;
 
         L->callee = inst->funcs.v[d->a];
         L->caller = inst;
         L->memory = d->opts.memory != UINT32_MAX ? inst->core_memories.v[d->opts.memory] : NULL;
         L->realloc = d->opts.realloc != UINT32_MAX ? inst->core_funcs.v[d->opts.realloc] : NULL;
         L->encoding = d->opts.encoding;
-        wc__cabi_flatten_func(d->type, 1, params, &ft.nparams, results, &ft.nresults);
-        ft.params = params;
-        ft.results = results;
-        wc_vec_push(&inst->core_funcs, wc_func_new_host(b->ci->store, &ft, lower_cb, L));
+        wc_vec_push(&inst->core_funcs,
+                    wc_func_new_host_interned(b->ci->store, d->sig_id, lower_cb, L));
         break;
     }
     case D_RESOURCE_NEW:
     case D_RESOURCE_DROP:
     case D_RESOURCE_REP: {
-        static const uint8_t i32[] = {WC_I32};
         resop *r = wc_arena_calloc(&b->ci->arena, 1, sizeof(*r));
-        wc_functype ft = {1, d->kind == D_RESOURCE_DROP ? 0u : 1u, i32, i32};
         wc_host_cb cb = d->kind == D_RESOURCE_NEW    ? resource_new_cb
                         : d->kind == D_RESOURCE_DROP ? resource_drop_cb
                                                      : resource_rep_cb;
 
         r->inst = inst;
         r->node = d->type;
-        wc_vec_push(&inst->core_funcs, wc_func_new_host(b->ci->store, &ft, cb, r));
+        wc_vec_push(&inst->core_funcs, wc_func_new_host_interned(b->ci->store, d->sig_id, cb, r));
         break;
     }
     case D_IMPORT: {
@@ -1134,8 +1345,8 @@ do_def(builder *b, wc_cinst *inst, const cdef *d, const citem *args, const carg 
             }
         }
         if (it.sort != d->sort || (it.sort == SORT_FUNC && it.u.func == NULL)) {
-            return wc_error_set(b->err, WC_ELINK,
-                                "nested component import \"%s\" was not supplied", d->name);
+            return wc_error_set(b->err, WC_ELINK, "nested component import \"%s\" was not supplied",
+                                d->name);
         }
         if (d->sort == SORT_TYPE && d->type != NULL && d->type->kind == CT_ABSTRACT) {
             if (it.u.type.rt == NULL) {
@@ -1183,7 +1394,7 @@ wc_cinstance_new(wc_component *c, wc_linker *l, void *host, uint64_t deadline_ns
                  wc_cinstance **out, wc_error *err)
 {
     wc_cinstance *ci = wc_xcalloc(1, sizeof(*ci));
-    builder b = {ci, l, err};
+    builder b = {ci, plan_get(c, l), err};
     int rc;
 
     ci->component = wc_component_ref(c);

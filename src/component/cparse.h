@@ -16,6 +16,7 @@
 #include "component/ctype.h"
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 enum cdef_kind {
@@ -69,6 +70,15 @@ typedef struct cdef {
     /* D_ALIAS_OUTER: the resolved target. */
     uint32_t outer_module;   /* index in the outer component's modules (with outer_comp) */
     const ccomp *outer_comp; /* for modules: whose module list; for components: the target */
+    /* canon lower, resource.new/drop/rep: the core function type, interned
+     * by wc_component_new (wc_functype_intern) */
+    uint32_t sig_id;
+    /* Where instantiation found what this def names last time, so the next
+     * instantiation checks one place instead of searching (cinst.c): for a
+     * core instantiation a malloc'd array (one hint per import), for an
+     * alias a position + 1. A cache beside the definition, not part of it. */
+    _Atomic(void *) hints;
+    _Atomic uint32_t hint;
 } cdef;
 
 /* A core module, sliced out of the binary. */

@@ -20,8 +20,8 @@ typedef struct wc_cinst wc_cinst;
 
 struct wc_rtype {
     const char *name;
-    wc_cinst *impl;                     /* defining component instance; NULL for host types */
-    wc_func *dtor;                      /* guest destructor, or NULL */
+    wc_cinst *impl;                      /* defining component instance; NULL for host types */
+    wc_func *dtor;                       /* guest destructor, or NULL */
     void (*drop)(void *host, void *obj); /* host types */
 };
 
@@ -114,6 +114,11 @@ struct wc_component {
     /* Compiled modules of every (nested) component, in tree order. */
     uint32_t nmodules;
     wc_module **modules;
+    /* What each linker used with this component resolves its imports to
+     * (cinst.c): the newest first, older ones kept for instantiations
+     * still using them. */
+    _Atomic(struct link_plan *) plan;
+    pthread_mutex_t plan_mu;
 };
 
 struct wc_cinstance {
@@ -124,11 +129,15 @@ struct wc_cinstance {
     int poisoned;
     int in_call;
     uint32_t call_seq;
-    wc_arena arena; /* instance lifetime: runtime structures */
+    wc_arena arena;         /* instance lifetime: runtime structures */
     WC_VEC(wc_cinst *) all; /* every nested instance, for freeing */
     WC_VEC(wc_rtype *) rtypes;
     /* Host objects: rep - 1 indexes here. */
-    WC_VEC(struct hostobj { wc_rtype *t; void *obj; }) objs;
+    WC_VEC(struct hostobj {
+        wc_rtype *t;
+        void *obj;
+    })
+    objs;
     WC_VEC(uint32_t) free_objs;
 };
 
@@ -140,9 +149,9 @@ typedef struct cabi_cx {
     wc_memory *memory;
     wc_func *realloc;
     uint8_t encoding;
-    wc_arena *arena; /* where lifted host values live */
-    int copy;        /* lifted strings/lists are copied out of guest memory */
-    uint32_t scope;  /* the call that receives borrows */
+    wc_arena *arena;        /* where lifted host values live */
+    int copy;               /* lifted strings/lists are copied out of guest memory */
+    uint32_t scope;         /* the call that receives borrows */
     WC_VEC(uint32_t) lends; /* handles lent for this call */
     wc_error *err;
 } cabi_cx;

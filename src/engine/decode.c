@@ -1222,6 +1222,28 @@ wc_modinfo_decode(const uint8_t *bytes, size_t len, wc_modinfo **out, wc_error *
             m->escape_index[f] = m->nescaped++;
         }
     }
+    m->escaped = wc_arena_alloc(&m->arena, (m->nescaped + 1) * sizeof(uint32_t));
+    for (uint32_t f = 0; f < m->nfuncs; f++) {
+        if (m->escape_index[f] != UINT32_MAX) {
+            m->escaped[m->escape_index[f]] = f;
+        }
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        wc_elemseg *e = &m->elems[i];
+        uint32_t k;
+
+        for (k = 0; k < e->count && e->items[k].op == CE_REF_FUNC; k++) {
+        }
+        if (k < e->count || m->nfuncs >= ELEM_IMPORT) {
+            continue;
+        }
+        e->slots = wc_arena_alloc(&m->arena, (e->count + 1) * sizeof(uint32_t));
+        for (k = 0; k < e->count; k++) {
+            uint32_t f = e->items[k].u.index;
+
+            e->slots[k] = f < m->nfunc_imports ? f | ELEM_IMPORT : m->escape_index[f];
+        }
+    }
 out:
     if (rc != 0) {
         wc_modinfo_free(m);

@@ -26,7 +26,7 @@
 #define IMAGE_MIN_BYTES (16u << 10)
 #define PREFIX          "w_"
 
-enum { OBJ_INSTANCE, OBJ_HOSTFUNC, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL };
+enum { OBJ_INSTANCE, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL };
 
 typedef struct wc_job {
     struct wc_job *next;
@@ -594,6 +594,7 @@ wc_store_new(wc_engine *e)
 
     s->engine = e;
     s->deadline_ns = e->cfg.deadline_ns;
+    wc_arena_init(&s->arena, 4096);
     return s;
 }
 
@@ -700,7 +701,6 @@ wc_store_free(wc_store *s)
 
         switch (s->kinds.v[i]) {
         case OBJ_INSTANCE: instance_free(o); break;
-        case OBJ_HOSTFUNC: free(o); break;
         case OBJ_MEMORY: memory_free(o); break;
         case OBJ_TABLE:
             wc__table_release(o);
@@ -711,29 +711,44 @@ wc_store_free(wc_store *s)
     }
     wc_vec_free(&s->objects);
     wc_vec_free(&s->kinds);
+    wc_arena_release(&s->arena);
     free(s);
 }
 
 /* ---- functions ---- */
 
-wc_func *
-wc_func_new_host(wc_store *s, const wc_functype *type, wc_host_cb cb, void *data)
+int
+wc_functype_intern(const wc_functype *type, uint32_t *id, wc_error *err)
 {
-    wc_hostfunc *hf = wc_xcalloc(1, sizeof(*hf));
-    uint32_t id = wc__sig_intern(type->params, type->nparams, type->results, type->nresults);
-    wc_error err = WC_ERROR_INIT;
+    *id = wc__sig_intern(type->params, type->nparams, type->results, type->nresults);
+    return wc__sig_prepare(id, 1, err);
+}
 
-    if (wc__sig_prepare(&id, 1, &err) != 0) {
-        WC_BUG("cannot compile a host adapter: %s", err.msg);
-    }
+/* Host functions live in the store's arena: they die with the store. */
+wc_func *
+wc_func_new_host_interned(wc_store *s, uint32_t id, wc_host_cb cb, void *data)
+{
+    wc_hostfunc *hf = wc_arena_calloc(&s->arena, 1, sizeof(*hf));
+
     hf->f.fn = wc__sig_get(id)->host;
     hf->f.ctx = hf;
     hf->f.type_id = id;
     hf->f.flags = WC_FUNC_HOST;
     hf->cb = cb;
     hf->data = data;
-    store_add(s, OBJ_HOSTFUNC, hf);
     return &hf->f;
+}
+
+wc_func *
+wc_func_new_host(wc_store *s, const wc_functype *type, wc_host_cb cb, void *data)
+{
+    wc_error err = WC_ERROR_INIT;
+    uint32_t id;
+
+    if (wc_functype_intern(type, &id, &err) != 0) {
+        WC_BUG("cannot compile a host adapter: %s", err.msg);
+    }
+    return wc_func_new_host_interned(s, id, cb, data);
 }
 
 const wc_functype *
@@ -1052,11 +1067,13 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
     for (uint32_t i = 0; i < nown_globals; i++) {
         rt->g[i] = wc__const_eval(inst, &info->globals[i].init);
     }
-    for (uint32_t f = info->nfunc_imports; f < info->nfuncs; f++) {
-        uint32_t x = info->escape_index[f];
+    {
+        void (*const *code_funcs)(void) = inst->code->desc->funcs;
 
-        if (x != UINT32_MAX) {
-            rt->funcs[x].fn = inst->code->desc->funcs[f - info->nfunc_imports];
+        for (uint32_t x = 0; x < info->nescaped; x++) {
+            uint32_t f = info->escaped[x];
+
+            rt->funcs[x].fn = code_funcs[f - info->nfunc_imports];
             rt->funcs[x].ctx = rt;
             rt->funcs[x].type_id = m->typeids[info->func_types[f]];
             rt->funcs[x].flags = WC_FUNC_GUEST;
@@ -1101,27 +1118,62 @@ wc_instance_export(wc_instance *inst, const char *name, wc_extern *out)
     return wc_instance_export_n(inst, name, strlen(name), out);
 }
 
+/* The index + 1 of the export called name, or 0. */
+static uint32_t
+find_export(const wc_module *m, const char *name, size_t len)
+{
+    const wc_modinfo *info = m->info;
+
+    if (memchr(name, 0, len) == NULL) {
+        return (uint32_t)(uintptr_t)wc_map_get(&m->exports, name);
+    }
+    /* Names with NUL bytes cannot be map keys: search. */
+    for (uint32_t i = 0; i < info->nexports; i++) {
+        if (info->exports[i].name_len == len && memcmp(info->exports[i].name, name, len) == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static void export_at(wc_instance *inst, uint32_t i, wc_extern *out);
+
 int
 wc_instance_export_n(wc_instance *inst, const char *name, size_t len, wc_extern *out)
 {
-    const wc_modinfo *info = inst->module->info;
-    uintptr_t v = 0;
-    const wc_export *ex;
+    uint32_t v = find_export(inst->module, name, len);
 
-    if (memchr(name, 0, len) == NULL) {
-        v = (uintptr_t)wc_map_get(&inst->module->exports, name);
-    } else {
-        /* Names with NUL bytes cannot be map keys: search. */
-        for (uint32_t i = 0; i < info->nexports && v == 0; i++) {
-            if (info->exports[i].name_len == len && memcmp(info->exports[i].name, name, len) == 0) {
-                v = i + 1;
-            }
-        }
-    }
     if (v == 0) {
         return WC_ENOENT;
     }
-    ex = &info->exports[v - 1];
+    export_at(inst, v - 1, out);
+    return 0;
+}
+
+int
+wc_instance_export_hinted(wc_instance *inst, const char *name, uint32_t *hint, wc_extern *out)
+{
+    const wc_modinfo *info = inst->module->info;
+    size_t len = strlen(name);
+    uint32_t v = *hint;
+
+    if (v == 0 || v > info->nexports || info->exports[v - 1].name_len != len ||
+        memcmp(info->exports[v - 1].name, name, len) != 0) {
+        if ((v = find_export(inst->module, name, len)) == 0) {
+            return WC_ENOENT;
+        }
+        *hint = v;
+    }
+    export_at(inst, v - 1, out);
+    return 0;
+}
+
+static void
+export_at(wc_instance *inst, uint32_t i, wc_extern *out)
+{
+    const wc_modinfo *info = inst->module->info;
+    const wc_export *ex = &info->exports[i];
+
     out->kind = (wc_externkind)ex->kind;
     switch (ex->kind) {
     case EXT_FUNC:
@@ -1146,5 +1198,4 @@ wc_instance_export_n(wc_instance *inst, const char *name, size_t len, wc_extern 
         out->u.global = inst->globals[ex->index];
         break;
     }
-    return 0;
 }

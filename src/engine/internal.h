@@ -13,6 +13,7 @@
 #define WCRT_RUNTIME 1
 #include "engine/wcrt.h"
 
+#include "base/arena.h"
 #include "base/vec.h"
 #include "engine/module.h"
 #include "engine/translate.h"
@@ -158,6 +159,7 @@ struct wc_store {
     int poisoned;
     WC_VEC(void *) objects; /* freed with the store: see store_obj kinds */
     WC_VEC(uint8_t) kinds;
+    wc_arena arena; /* host functions */
 };
 
 struct wc_instance {

@@ -117,7 +117,12 @@ typedef struct wc_elemseg {
     wc_constexpr offset;
     uint32_t count;
     wc_constexpr *items; /* CE_REF_FUNC, CE_REF_NULL or CE_GLOBAL_GET */
+    /* The same items precomputed for instantiation, when all are ref.func:
+     * an escaped-function slot, or an import index | ELEM_IMPORT. NULL otherwise. */
+    uint32_t *slots;
 } wc_elemseg;
+
+#define ELEM_IMPORT 0x80000000u
 
 typedef struct wc_dataseg {
     uint8_t mode;
@@ -175,6 +180,7 @@ typedef struct wc_modinfo {
      * gets a function object per instance. escape_index[f] is its slot, or
      * UINT32_MAX. Only defined functions have slots; imports are objects already. */
     uint32_t *escape_index;
+    uint32_t *escaped; /* the inverse: escaped[slot] is the function index */
     uint32_t nescaped;
     uint8_t *declared_refs; /* per function: may appear in ref.func */
 } wc_modinfo;

@@ -844,8 +844,19 @@ wc__init_segments(wc_instance *wi, int data_done, wc_error *err)
                 return wc_error_set(err, WC_ETRAP, "trap: %s (element segment %u)",
                                     trap_messages[WCRT_TRAP_TABLE_OOB], i);
             }
-            for (uint32_t k = 0; k < e->count; k++) {
-                t->elems[off + k] = elem_ref(wi, &e->items[k]);
+            if (e->slots != NULL) { /* all ref.func: precomputed (decode.c) */
+                void **dst = t->elems + off;
+                wcrt_func *funcs = wi->rt->funcs, **imports = wi->rt->imports;
+
+                for (uint32_t k = 0; k < e->count; k++) {
+                    uint32_t x = e->slots[k];
+
+                    dst[k] = x & ELEM_IMPORT ? (void *)imports[x & ~ELEM_IMPORT] : &funcs[x];
+                }
+            } else {
+                for (uint32_t k = 0; k < e->count; k++) {
+                    t->elems[off + k] = elem_ref(wi, &e->items[k]);
+                }
             }
         }
         if (e->mode != SEG_PASSIVE) {

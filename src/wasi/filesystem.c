@@ -122,8 +122,8 @@ typedef struct fsdir {
 
 /* ---- errors ---- */
 
-static uint32_t
-errno_code(int e)
+uint32_t
+wc__fs_errno_code(int e)
 {
     switch (e) {
     case EACCES: return FS_ACCESS;
@@ -175,7 +175,7 @@ static int
 fs_result(wc_ccall *call, wc_cval *result, int rc, wc_cval *payload)
 {
     if (rc < 0) {
-        cv_err(result, cv_enum(call, errno_code(-rc)));
+        cv_err(result, cv_enum(call, wc__fs_errno_code(-rc)));
     } else {
         cv_ok(result, payload);
     }

@@ -27,7 +27,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define TYPES "wasi:http/types"
+#define TYPES      "wasi:http/types"
 #define PIPE_BYTES (256 * 1024)
 
 /* ---- fields ---- */
@@ -151,8 +151,8 @@ valid_value(const uint8_t *s, size_t n)
 static int
 forbidden(const char *s, size_t n)
 {
-    static const char *const names[] = {"connection",      "keep-alive", "proxy-connection",
-                                        "transfer-encoding", "upgrade",  "http2-settings"};
+    static const char *const names[] = {"connection",        "keep-alive", "proxy-connection",
+                                        "transfer-encoding", "upgrade",    "http2-settings"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strlen(names[i]) == n && strncasecmp(names[i], s, n) == 0) {
@@ -208,8 +208,8 @@ HOSTFN(fields_from_list)
     (void)err;
     for (size_t i = 0; i < list->u.list.n; i++) {
         const wc_cval *kv = list->u.list.elems[i].u.fields;
-        int bad = check_header(f, kv[0].u.str.ptr, kv[0].u.str.len, kv[1].u.list.bytes,
-                               kv[1].u.list.n);
+        int bad =
+            check_header(f, kv[0].u.str.ptr, kv[0].u.str.len, kv[1].u.list.bytes, kv[1].u.list.n);
 
         if (bad >= 0) {
             fields_free(f);
@@ -505,8 +505,8 @@ ps_free(wc_stream *s)
     free(p);
 }
 
-static const wc_stream_ops pipe_ops = {ps_check_write, ps_write, ps_flush, ps_read, ps_ready,
-                                       ps_free};
+static const wc_stream_ops pipe_ops = {ps_check_write, ps_write, ps_flush,
+                                       ps_read,        ps_ready, ps_free};
 
 /* A stream over one end of a pipe (takes a reference). */
 static pipestream *
@@ -1276,8 +1276,8 @@ HOSTFN(oreq_method)
 HOSTFN(oreq_set_method)
 {
     OREQ(call, data, args, err);
-    if (args[1].u.var.disc == 9 && !valid_name(args[1].u.var.val->u.str.ptr,
-                                               args[1].u.var.val->u.str.len)) {
+    if (args[1].u.var.disc == 9 &&
+        !valid_name(args[1].u.var.val->u.str.ptr, args[1].u.var.val->u.str.len)) {
         cv_err(result, NULL);
         return 0;
     }
@@ -1380,16 +1380,16 @@ HOSTFN(oreq_headers)
 typedef struct outcall {
     pthread_mutex_t mu;
     int refs;
-    int efd;             /* readable once the response head or an error is known */
-    int state;           /* 0 waiting, 1 head ready, 2 failed */
+    int efd;   /* readable once the response head or an error is known */
+    int state; /* 0 waiting, 1 head ready, 2 failed */
     int taken;
-    uint32_t error;      /* error-code case when failed */
+    uint32_t error; /* error-code case when failed */
     char errmsg[CURL_ERROR_SIZE];
     long status;
     fields *headers;
     int head_done;
-    wc_pipe *resp_body;  /* curl writes, the guest reads */
-    wc_pipe *req_body;   /* the guest writes, curl reads; NULL: no body */
+    wc_pipe *resp_body; /* curl writes, the guest reads */
+    wc_pipe *req_body;  /* the guest writes, curl reads; NULL: no body */
     CURL *easy;
     struct curl_slist *hdrs;
     char *url;
@@ -1648,9 +1648,9 @@ HOSTFN(outgoing_handle)
         }
         if (opt->first_byte || opt->between) {
             curl_easy_setopt(c->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-            curl_easy_setopt(c->easy, CURLOPT_LOW_SPEED_TIME,
-                             (long)((opt->between ? opt->between : opt->first_byte) / 1000000000 +
-                                    1));
+            curl_easy_setopt(
+                c->easy, CURLOPT_LOW_SPEED_TIME,
+                (long)((opt->between ? opt->between : opt->first_byte) / 1000000000 + 1));
         }
     }
     for (size_t i = 0; i < r->headers->v.n; i++) {
@@ -1905,8 +1905,7 @@ wc__wasi_link_http(wc_wasi *w)
         wc_linker_resource(l, TYPES, WASI_VERSION, "incoming-request", drop_incoming_request);
     w->outgoing_request =
         wc_linker_resource(l, TYPES, WASI_VERSION, "outgoing-request", drop_outgoing_request);
-    w->request_options =
-        wc_linker_resource(l, TYPES, WASI_VERSION, "request-options", drop_plain);
+    w->request_options = wc_linker_resource(l, TYPES, WASI_VERSION, "request-options", drop_plain);
     w->response_outparam =
         wc_linker_resource(l, TYPES, WASI_VERSION, "response-outparam", drop_outparam);
     w->incoming_response =
@@ -1919,9 +1918,8 @@ wc__wasi_link_http(wc_wasi *w)
         wc_linker_resource(l, TYPES, WASI_VERSION, "outgoing-response", drop_outgoing_response);
     w->outgoing_body =
         wc_linker_resource(l, TYPES, WASI_VERSION, "outgoing-body", drop_outgoing_body);
-    w->future_incoming_response = wc_linker_resource(l, TYPES, WASI_VERSION,
-                                                     "future-incoming-response",
-                                                     drop_future_response);
+    w->future_incoming_response = wc_linker_resource(
+        l, TYPES, WASI_VERSION, "future-incoming-response", drop_future_response);
     for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
         wc_linker_func(l, TYPES, WASI_VERSION, fns[i].name, fns[i].fn, w);
     }

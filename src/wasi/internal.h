@@ -25,8 +25,7 @@ struct wc_wasi {
     /* wasi:filesystem */
     wc_rtype *descriptor, *dir_stream;
     /* wasi:sockets */
-    wc_rtype *network, *tcp_socket, *udp_socket, *incoming_dgram, *outgoing_dgram,
-        *resolve_stream;
+    wc_rtype *network, *tcp_socket, *udp_socket, *incoming_dgram, *outgoing_dgram, *resolve_stream;
     /* wasi:http */
     wc_rtype *fields, *incoming_request, *outgoing_request, *request_options, *response_outparam,
         *incoming_response, *incoming_body, *future_trailers, *outgoing_response, *outgoing_body,
@@ -152,16 +151,14 @@ cv_set_own(wc_ccall *call, wc_cval *c, wc_rtype *t, void *obj)
 static inline void *
 arg_obj(wc_ccall *call, const wc_cval *arg, wc_rtype *t)
 {
-    return arg->u.handle.type == t ? wc_cinstance_res_get(call->inst, t, arg->u.handle.rep)
-                                   : NULL;
+    return arg->u.handle.type == t ? wc_cinstance_res_get(call->inst, t, arg->u.handle.rep) : NULL;
 }
 
 /* An owned handle argument: the object now belongs to the host function. */
 static inline void *
 arg_take(wc_ccall *call, const wc_cval *arg, wc_rtype *t)
 {
-    return arg->u.handle.type == t ? wc_cinstance_res_take(call->inst, t, arg->u.handle.rep)
-                                   : NULL;
+    return arg->u.handle.type == t ? wc_cinstance_res_take(call->inst, t, arg->u.handle.rep) : NULL;
 }
 
 #define WASI_CTX(call) ((wc_wasi_ctx *)(call)->host)
@@ -169,11 +166,12 @@ arg_take(wc_ccall *call, const wc_cval *arg, wc_rtype *t)
 
 /* Declare a host function. */
 #define HOSTFN(name)                                                                               \
-    static int name(wc_ccall *call, void *data, const wc_cval *args, wc_cval *result,             \
-                    wc_error *err)
+    static int name(wc_ccall *call, void *data, const wc_cval *args, wc_cval *result, wc_error *err)
 
 /** A stream-error "last-operation-failed" carrying an error resource with msg. */
-void wc__stream_error_failed(wc_ccall *call, wc_wasi *w, wc_cval *out, const char *msg);
+void wc__stream_error_failed(wc_ccall *call, wc_wasi *w, wc_cval *out, int code, const char *msg);
+/** The wasi:filesystem error-code case for an errno value. */
+uint32_t wc__fs_errno_code(int e);
 /** A stream-error "closed". */
 void wc__stream_error_closed(wc_cval *out);
 /** Trap the guest: a handle did not name a live object of the expected type. */

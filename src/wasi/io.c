@@ -40,12 +40,17 @@ HOSTFN(error_to_debug_string)
 }
 
 void
-wc__stream_error_failed(wc_ccall *call, wc_wasi *w, wc_cval *out, const char *msg)
+wc__stream_error_failed(wc_ccall *call, wc_wasi *w, wc_cval *out, int code, const char *msg)
 {
     wasi_error *e = wc_xcalloc(1, sizeof(*e));
     wc_cval *se = cv_alloc(call, 1);
 
     e->msg = wc_xstrdup(msg);
+    /* An operating-system error (a negative errno) also has a
+     * wasi:filesystem error-code, for filesystem-error-code. */
+    if (code < 0 && code > -4096) {
+        e->fs_code = (int)wc__fs_errno_code(-code) + 1;
+    }
     se->u.var.disc = 0; /* last-operation-failed(own<error>) */
     se->u.var.val = cv_own(call, w->error, e);
     cv_err(out, se);
@@ -149,7 +154,7 @@ stream_status(wc_ccall *call, wc_wasi *w, wc_cval *result, int st, wc_error *e, 
         if (st == WC_ETRAP) {
             return wc_error_set(err, WC_ETRAP, "%s", e->msg);
         }
-        wc__stream_error_failed(call, w, result, e->msg);
+        wc__stream_error_failed(call, w, result, st, e->msg);
     } else if (st == WC_STREAM_CLOSED) {
         wc__stream_error_closed(result);
     } else {

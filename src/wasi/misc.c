@@ -82,7 +82,8 @@ random_bytes(wc_ccall *call, uint64_t len, wc_cval *result, wc_error *err)
     uint8_t *b;
 
     if (len > (64u << 20)) {
-        return wc_error_set(err, WC_ETRAP, "get-random-bytes of %llu bytes is over the 64 MiB limit",
+        return wc_error_set(err, WC_ETRAP,
+                            "get-random-bytes of %llu bytes is over the 64 MiB limit",
                             (unsigned long long)len);
     }
     b = wc_arena_alloc(call->arena, len ? len : 1);

@@ -148,7 +148,8 @@ fd_free(wc_stream *s)
     free(f);
 }
 
-static const wc_stream_ops fd_ops = {fd_check_write, fd_write, fd_flush, fd_read, fd_ready, fd_free};
+static const wc_stream_ops fd_ops = {fd_check_write, fd_write, fd_flush,
+                                     fd_read,        fd_ready, fd_free};
 
 wc_stream *
 wc_stream_fd(int fd, int is_output, int own)
@@ -225,8 +226,8 @@ mem_free(wc_stream *s)
     free(s);
 }
 
-static const wc_stream_ops mem_ops = {mem_check_write, mem_write, fd_flush, mem_read, mem_ready,
-                                      mem_free};
+static const wc_stream_ops mem_ops = {mem_check_write, mem_write, fd_flush,
+                                      mem_read,        mem_ready, mem_free};
 
 wc_stream *
 wc_stream_memory_in(const void *data, size_t len)
