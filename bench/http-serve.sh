@@ -3,9 +3,13 @@
 # components in C and JavaScript, against, in the same run:
 #   native   a hello-world server in C on the same HTTP library (src/http),
 #            same response (head + chunked body through a pipe), no Wasm
-#   jco      `jco serve` (npm, Node.js) on the same component
+#   jco      `jco serve` (npm, Node.js) on the same component, and jco's
+#            transpiled component on the same Node HTTP server with a fresh
+#            instance per request (bench/programs/jco-fresh-serve.mjs: stock
+#            jco serve keeps one instance, and a componentize-js component
+#            answers only one request per instance)
 # and the per-request instantiation cost of each component.
-# Goals: C component >= 70% of native; each component >= 10x jco serve.
+# Goals: C component >= 70% of native; each component >= 10x jco.
 #   bench/http-serve.sh [SECONDS_PER_RUN] [RUNS] [CONNECTIONS]
 source "$(dirname "$0")/lib.sh"
 secs=${1:-5}
@@ -20,9 +24,12 @@ JCO=$ROOT/node_modules/.bin/jco
 work=$(mktemp -d)
 trap 'stop_servers; rm -rf "$work"' EXIT
 
-# Optimized code for both components, compiled once into the cache.
+# Optimized code for both components, compiled once into the cache; jco's
+# transpiled versions.
 for comp in "$c_hello" "$js_hello"; do
   "$HTTP_BENCH" instantiate --iters 10 "$comp" >/dev/null
+  name=$(basename "$comp" .wasm)
+  "$JCO" transpile "$comp" --instantiation sync --no-typescript -q -o "$work/jco-$name"
 done
 
 # to_ms VALUE: wrk's "635.00us" / "1.23ms" / "1.01s" in milliseconds
@@ -31,17 +38,34 @@ to_ms() {
                          else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 
-# measure LABEL: wrk against $URL, $runs times; appends "label rps p50 p99" lines.
+# cpu_ticks PID: CPU time (clock ticks) of PID and its children (jco serve
+# runs its server in a child node process).
+cpu_ticks() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+
+# measure LABEL: wrk against $URL, $runs times; appends "label rps p50 p99
+# cpu_us_per_request" lines.
 measure() {
   wrk -t1 -c"$conns" -d1s "$URL/" >/dev/null # warm up
   for _ in $(seq 1 "$runs"); do
+    t0=$(cpu_ticks "$SERVER_PID")
     out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$URL/")
+    t1=$(cpu_ticks "$SERVER_PID")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
+          'BEGIN { printf "%.1f", n ? t / hz * 1e6 / n : 0 }')
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
     errs=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
     [ -z "$errs" ] || echo "$1: $errs" >&2
-    echo "$1 $rps $p50 $p99" >>"$work/results"
+    echo "$1 $rps $p50 $p99 $cpu" >>"$work/results"
   done
 }
 
@@ -58,28 +82,38 @@ for _ in $(seq 1 "$saved_runs"); do
   port=$(free_port)
   start_server jco-c "$work/jco-c.log" "$JCO" serve --host 127.0.0.1 --port "$port" "$c_hello"
   URL=http://127.0.0.1:$port; measure jco-c; stop_server
-  port=$(free_port)
-  start_server jco-js "$work/jco-js.log" "$JCO" serve --host 127.0.0.1 --port "$port" "$js_hello"
-  URL=http://127.0.0.1:$port; measure jco-js; stop_server
+  for comp in "$c_hello" "$js_hello"; do
+    name=$(basename "$comp" .wasm)
+    label=jcofresh-$([ "$comp" = "$c_hello" ] && echo c || echo js)
+    port=$(free_port)
+    start_server "$label" "$work/$label.log" \
+      node "$ROOT/bench/programs/jco-fresh-serve.mjs" "$work/jco-$name" "$name" 127.0.0.1 "$port"
+    URL=http://127.0.0.1:$port; measure "$label"; stop_server
+  done
 done
 
 col() { awk -v l="$1" -v c="$2" '$1 == l {print $c}' "$work/results" | median; }
 echo "== wash serve: hello world, wrk -t1 -c$conns keep-alive, median of $saved_runs x ${secs}s"
 machine_line
-printf '%-34s %12s %10s %10s\n' "server" "req/s" "p50 ms" "p99 ms"
-for l in native wash-c jco-c wash-js jco-js; do
+printf '%-36s %10s %9s %9s %13s\n' "server" "req/s" "p50 ms" "p99 ms" "CPU us/req"
+for l in native wash-c jco-c jcofresh-c wash-js jcofresh-js; do
   case $l in
     native) name="native C on src/http" ;;
     wash-c) name="wash serve, C component" ;;
     jco-c) name="jco serve, C component" ;;
+    jcofresh-c) name="jco, fresh instance, C component" ;;
     wash-js) name="wash serve, JS component" ;;
-    jco-js) name="jco serve, JS component" ;;
+    jcofresh-js) name="jco, fresh instance, JS component" ;;
   esac
-  printf '%-34s %12.0f %10.3f %10.3f\n' "$name" "$(col $l 2)" "$(col $l 3)" "$(col $l 4)"
+  printf '%-36s %10.0f %9.3f %9.3f %13.1f\n' "$name" "$(col $l 2)" "$(col $l 3)" "$(col $l 4)" \
+    "$(col $l 5)"
 done
-echo "C component / native:        $(ratio "$(col wash-c 2)" "$(col native 2)")  (goal >= 0.70)"
-echo "C component / jco serve:     $(ratio "$(col wash-c 2)" "$(col jco-c 2)")  (goal >= 10)"
-echo "JS component / jco serve:    $(ratio "$(col wash-js 2)" "$(col jco-js 2)")  (goal >= 10)"
+echo "jco serve, JS component: answers one request, then every request fails (one instance)"
+echo "C component / native:                  $(ratio "$(col wash-c 2)" "$(col native 2)")  (goal >= 0.70)" \
+     "  server CPU per request: $(ratio "$(col wash-c 5)" "$(col native 5)")x native's"
+echo "C component / jco serve:               $(ratio "$(col wash-c 2)" "$(col jco-c 2)")  (goal >= 10)"
+echo "C component / jco, fresh instance:     $(ratio "$(col wash-c 2)" "$(col jcofresh-c 2)")"
+echo "JS component / jco, fresh instance:    $(ratio "$(col wash-js 2)" "$(col jcofresh-js 2)")  (goal >= 10)"
 
 echo "== per-request instantiation (fresh WASI context + instance + free), optimized tier"
 for comp in "$c_hello" "$js_hello"; do
