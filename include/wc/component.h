@@ -93,6 +93,12 @@ void wc_component_unref(wc_component *c);
 /** Wait until every core module runs on the optimized tier (or failed to). */
 int wc_component_wait_optimized(wc_component *c, wc_error *err);
 
+/**
+ * Limit each linear memory of this component's future instances to bytes
+ * (below the engine's limit). Set it before the component is shared.
+ */
+void wc_component_set_max_memory(wc_component *c, uint64_t bytes);
+
 /** Does the component export this name (an instance like "wasi:http/incoming-handler@0.2.3")? */
 int wc_component_exports(const wc_component *c, const char *name_prefix);
 

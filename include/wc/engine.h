@@ -151,6 +151,8 @@ wc_store *wc_store_new(wc_engine *engine);
 void wc_store_free(wc_store *store);
 /** Per top-level call deadline for this store (0 = none); overrides the engine default. */
 void wc_store_set_deadline(wc_store *store, uint64_t ns);
+/** Lower the linear memory limit for this store's instances (bytes; the engine's limit caps it). */
+void wc_store_set_max_memory(wc_store *store, uint64_t bytes);
 /** Nonzero once a call in this store was cut off by its deadline (the store is then unusable). */
 int wc_store_poisoned(const wc_store *store);
 

@@ -1404,6 +1404,9 @@ wc_cinstance_new(wc_component *c, wc_linker *l, void *host, uint64_t deadline_ns
     if (deadline_ns != 0) {
         wc_store_set_deadline(ci->store, deadline_ns);
     }
+    if (c->max_memory_bytes != 0) {
+        wc_store_set_max_memory(ci->store, c->max_memory_bytes);
+    }
     ci->top = new_cinst(ci, NULL, c->root);
     if ((rc = instantiate(&b, ci->top, NULL, NULL, 0)) != 0) {
         wc_cinstance_free(ci);
@@ -1480,6 +1483,12 @@ wc_cinstance_func(wc_cinstance *ci, const char *iface, const char *name, wc_cfun
     }
     return wc_error_set(err, WC_ENOENT, "the component does not export %s%s%s", iface ? iface : "",
                         iface ? " function " : "function ", name);
+}
+
+void
+wc_component_set_max_memory(wc_component *c, uint64_t bytes)
+{
+    c->max_memory_bytes = bytes;
 }
 
 int

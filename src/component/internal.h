@@ -119,6 +119,7 @@ struct wc_component {
      * still using them. */
     _Atomic(struct link_plan *) plan;
     pthread_mutex_t plan_mu;
+    uint64_t max_memory_bytes; /* per instance, below the engine's; 0 = the engine's */
 };
 
 struct wc_cinstance {

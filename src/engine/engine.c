@@ -594,8 +594,17 @@ wc_store_new(wc_engine *e)
 
     s->engine = e;
     s->deadline_ns = e->cfg.deadline_ns;
+    s->max_pages = e->max_pages;
     wc_arena_init(&s->arena, 4096);
     return s;
+}
+
+void
+wc_store_set_max_memory(wc_store *s, uint64_t bytes)
+{
+    uint64_t pages = (bytes + WC_PAGE_SIZE - 1) / WC_PAGE_SIZE;
+
+    s->max_pages = pages < s->engine->max_pages ? (uint32_t)pages : s->engine->max_pages;
 }
 
 void
@@ -671,6 +680,8 @@ module_memory(wc_store *s, wc_module *m, wc_memory **out, int *from_image, wc_er
             return rc;
         }
     } else {
+        /* The limit is the new store's, not the one it was made for. */
+        mem->m.max_pages = lim->has_max && lim->max < s->max_pages ? lim->max : s->max_pages;
         store_add(s, OBJ_MEMORY, mem);
     }
     mem->pool = wc_module_ref(m);
@@ -778,7 +789,7 @@ int
 wc_memory_new(wc_store *s, uint64_t min, uint64_t max, int has_max, wc_memory **out, wc_error *err)
 {
     wc_memory *mem = wc_xcalloc(1, sizeof(*mem));
-    uint64_t limit = has_max && max < s->engine->max_pages ? max : s->engine->max_pages;
+    uint64_t limit = has_max && max < s->max_pages ? max : s->max_pages;
     int rc = wc__memory_init(mem, min, limit, err);
 
     if (rc != 0) {
@@ -980,7 +991,6 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
                 wc_instance **out, wc_error *err)
 {
     const wc_modinfo *info = m->info;
-    wc_engine *e = s->engine;
     uint32_t nown_globals = info->nglobals - info->nglobal_imports;
     uint32_t counters[4] = {0, 0, 0, 0};
     wc_instance *inst;
@@ -1034,12 +1044,12 @@ wc_instance_new(wc_store *s, wc_module *m, const wc_extern *imports, size_t nimp
         const wc_limits *lim = &info->memories[0];
         wc_memory *mem;
 
-        if (lim->min > e->max_pages) {
+        if (lim->min > s->max_pages) {
             rc = wc_error_set(err, WC_ELIMIT,
                               "the module needs %llu pages of memory; the limit is %u pages "
                               "(%llu MiB)",
-                              (unsigned long long)lim->min, e->max_pages,
-                              (unsigned long long)e->cfg.max_memory_bytes >> 20);
+                              (unsigned long long)lim->min, s->max_pages,
+                              (unsigned long long)s->max_pages * WC_PAGE_SIZE >> 20);
             goto out;
         }
         if ((rc = module_memory(s, m, &mem, &from_image, err)) != 0) {

@@ -156,6 +156,7 @@ enum { OPT_NONE, OPT_PENDING, OPT_READY, OPT_FAILED };
 struct wc_store {
     wc_engine *engine;
     uint64_t deadline_ns;
+    uint32_t max_pages; /* per linear memory: the engine's limit or lower */
     int poisoned;
     WC_VEC(void *) objects; /* freed with the store: see store_obj kinds */
     WC_VEC(uint8_t) kinds;
