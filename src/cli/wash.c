@@ -10,6 +10,27 @@
 #include <string.h>
 
 const wc_command wc_commands[] = {
+    {"host", cmd_host, "Run a lattice host (components and built-in providers over NATS)",
+     "usage: wash host [OPTIONS]\n"
+     "\n"
+     "Joins a wasmCloud lattice over NATS (JetStream on) and runs components and the\n"
+     "built-in providers it is asked to, until Ctrl-C or a host.stop request. Logs\n"
+     "go to stderr. Environment: WASMCLOUD_LATTICE, WASMCLOUD_HOST_SEED,\n"
+     "WASMCLOUD_JS_DOMAIN, WASMCLOUD_MAX_LINEAR_MEMORY, WASMCLOUD_MAX_EXECUTION_TIME_MS,\n"
+     "WASMCLOUD_MAX_COMPONENT_SIZE, WASMCLOUD_MAX_COMPONENTS,\n"
+     "WASMCLOUD_HEARTBEAT_INTERVAL, WASMCLOUD_LABEL_<key>=<value>; flags win.\n"
+     "\n"
+     "  --nats-url URL          NATS server for control and RPC (default\n"
+     "                          nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME      lattice name (default \"default\")\n"
+     "  --host-seed SEED        nkey seed (SN...) for the host identity\n"
+     "  -l, --label KEY=VALUE   a host label (repeatable)\n"
+     "  --js-domain DOMAIN      JetStream domain of the KV buckets\n"
+     "  --max-linear-memory BYTES  per instance (default 256 MiB)\n"
+     "  --max-execution-time DURATION  per invocation (default 10m)\n"
+     "  --max-components N      components on this host (default 10000)\n"
+     "  --heartbeat-interval DURATION  (default 30s)\n"
+     "  --tier T                auto (default), baseline or optimized\n"},
     {"inspect", cmd_inspect, "Show a component's imports and exports",
      "usage: wash inspect COMPONENT.wasm\n\n"
      "Prints the imports and exports of a component as WIT-like text (or the\n"
