@@ -454,7 +454,7 @@ def decode_value(f, ind):
     if k in INT_LIMITS:
         lo, hi, what = INT_LIMITS[k]
         ctype = {"uint32": "uint32_t", "uint64": "uint64_t", "int32": "int32_t"}[k]
-        return (f"{ind}{{\n{ind}    uint64_t x;\n\n"
+        return (f"{ind}{{\n{ind}    uint64_t x = 0;\n\n"
                 f"{ind}    if ((rc = dec_int(v, {lo}, {hi}, &x, {c_string(what)}, path, {fn}, err)) != 0) {{\n"
                 f"{ind}        return rc;\n{ind}    }}\n{ind}    out->{f.c} = ({ctype})x;\n{ind}}}\n")
     if k == "strlist":
