@@ -261,14 +261,16 @@ prov_health(wc_host *h)
     pthread_rwlock_rdlock(&h->lock);
     while (wc_map_next(&h->provs, &pos, &key, &v)) {
         hprov *p = v;
-        int now = p->health >= 0 ? 1 : -1;
+        int healthy = atomic_load(&p->health) >= 0;
         wc_lt_health_check ev = {0};
         const char *name;
 
-        name = now == p->reported ? "health_check_status"
-               : now > 0          ? "health_check_passed"
-                                  : "health_check_failed";
-        p->reported = now;
+        /* As the reference: unknown counts as unhealthy, so a first failing
+         * check is a status, and passed/failed mark changes only. */
+        name = healthy && p->reported <= 0   ? "health_check_passed"
+               : !healthy && p->reported > 0 ? "health_check_failed"
+                                             : "health_check_status";
+        p->reported = healthy ? 1 : -1;
         ev.host_id = h->id;
         ev.provider_id = p->id;
         host_event(h, name, wc_lt_health_check_encode(&ev));
