@@ -415,12 +415,27 @@ link_put(request *r)
         reply_error(r, "invalid request: interfaces must name at least one interface");
         return;
     }
-    pthread_rwlock_rdlock(&h->lock);
+    /* Every named config must exist. The mirror may lag a config.put made a
+     * moment ago (through any host), so a name it lacks is looked up in KV. */
     for (int side = 0; side < 2 && *problem == '\0'; side++) {
         const wc_lt_strlist *names = side == 0 ? &l.source_config : &l.target_config;
 
         for (size_t i = 0; i < names->n; i++) {
-            if (strncmp(names->v[i], "SECRET_", 7) != 0 && !wc_map_has(&h->configs, names->v[i])) {
+            int known;
+
+            if (strncmp(names->v[i], "SECRET_", 7) == 0) {
+                continue;
+            }
+            pthread_rwlock_rdlock(&h->lock);
+            known = wc_map_has(&h->configs, names->v[i]);
+            pthread_rwlock_unlock(&h->lock);
+            if (!known) {
+                kvEntry *e = NULL;
+
+                known = kvStore_Get(&e, h->cdata, names->v[i]) == NATS_OK;
+                kvEntry_Destroy(e);
+            }
+            if (!known) {
                 snprintf(problem, sizeof(problem),
                          "Failed to validate configuration and secrets. %s config \"%s\" does "
                          "not exist (put it first with config.put)",
@@ -429,6 +444,7 @@ link_put(request *r)
             }
         }
     }
+    pthread_rwlock_rdlock(&h->lock);
     spec = state_spec(h, l.source_id);
     for (size_t i = 0; spec != NULL && i < spec->links.n && *problem == '\0'; i++) {
         const wc_lt_link *o = &spec->links.v[i];

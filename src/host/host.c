@@ -509,6 +509,7 @@ wc_host_stop(wc_host *h, uint64_t grace_ns)
     /* Providers first (listeners drain their requests), then components. */
     prov_stop_all(h, grace_ns);
     comp_stop_all(h);
+    kv_cache_free(h);
     if (announced) {
         wc_lt_host_stopped hs = {0};
         wc_arena a;

@@ -284,7 +284,8 @@ http_provider_sync(wc_host *h, hprov *p)
         want w;
 
         if (strcmp(l->wit_namespace, "wasi") != 0 || strcmp(l->wit_package, "http") != 0 ||
-            !strlist_has(&l->interfaces, "incoming-handler")) {
+            !strlist_has(&l->interfaces, "incoming-handler") ||
+            !state_configs_known(h, &l->source_config)) {
             continue;
         }
         lcfg = state_config_merge(h, &l->source_config);

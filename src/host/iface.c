@@ -7,6 +7,8 @@
  *   wasmcloud:bus/lattice@1.0.0           choose the link name for later calls
  *   wasmcloud:messaging/consumer@0.2.0    publish and request through the linked
  *                                         messaging provider
+ *   wasi:keyvalue@0.2.0-draft             through the linked keyvalue provider
+ *                                         (keyvalue.c)
  *
  * Host functions find their invocation (component, link name) through the
  * WASI context's user pointer, set by comp_setup_ctx.
@@ -26,6 +28,7 @@
 typedef struct iface_data {
     wc_host *h;
     wc_rtype *call_target;
+    kv_iface kv;
 } iface_data;
 
 #define HOST(data) (((iface_data *)(data))->h)
@@ -302,5 +305,7 @@ iface_link(wc_host *h, wc_linker *l)
     wc_linker_func(l, "wasmcloud:bus/lattice", "1.0.0", "set-link-name", set_link_name, d);
     wc_linker_func(l, "wasmcloud:messaging/consumer", "0.2.0", "publish", msg_publish, d);
     wc_linker_func(l, "wasmcloud:messaging/consumer", "0.2.0", "request", msg_request, d);
+    d->kv.h = h;
+    kv_link(&d->kv, l);
     return d;
 }

@@ -82,6 +82,7 @@ typedef struct spec_entry {
 } spec_entry;
 
 typedef struct job job;
+typedef struct kv_cache kv_cache;
 
 struct wc_host {
     wc_host_config cfg;
@@ -105,6 +106,7 @@ struct wc_host {
     json_t *labels;
     json_t *registries;
     int ncomps_reserved; /* components being started (for max_components) */
+    kv_cache *kv;        /* keyvalue.c: open JetStream KV buckets */
 
     /* The work queue. */
     pthread_t worker;
@@ -156,6 +158,12 @@ const wc_lt_component_specification *state_spec(wc_host *h, const char *id);
  * h->lock. Missing names are skipped.
  */
 json_t *state_config_merge(wc_host *h, const wc_lt_strlist *names);
+/**
+ * Have all these configs reached this host (caller holds h->lock)? A link
+ * can arrive before the config it names (two KV watches): providers wait
+ * for the config (its arrival syncs them again) rather than use defaults.
+ */
+int state_configs_known(wc_host *h, const wc_lt_strlist *names);
 /** Write the links of source_id (a new spec; url kept from the old one). */
 int state_put_links(wc_host *h, const char *source_id, const wc_lt_link *links, size_t n,
                     wc_error *err);
@@ -200,6 +208,17 @@ void *iface_link(wc_host *h, wc_linker *l);
 /** The target of the link from source for ns:pkg/iface named link_name (caller holds lock). */
 const wc_lt_link *iface_find_link(wc_host *h, const char *source, const char *ns, const char *pkg,
                                   const char *iface, const char *link_name);
+
+/* ---- keyvalue.c ---- */
+
+typedef struct kv_iface {
+    wc_host *h;
+    wc_rtype *bucket;
+} kv_iface;
+
+/** Register wasi:keyvalue (store, atomics, batch) in l; d lives as long as l. */
+void kv_link(kv_iface *d, wc_linker *l);
+void kv_cache_free(wc_host *h);
 
 /* ---- provider.c ---- */
 

@@ -144,7 +144,8 @@ msg_provider_sync(wc_host *h, hprov *p)
         char *list, *save = NULL;
 
         if (strcmp(l->wit_namespace, "wasmcloud") != 0 ||
-            strcmp(l->wit_package, "messaging") != 0 || !strlist_has(&l->interfaces, "handler")) {
+            strcmp(l->wit_package, "messaging") != 0 || !strlist_has(&l->interfaces, "handler") ||
+            !state_configs_known(h, &l->source_config)) {
             continue;
         }
         cfg = state_config_merge(h, &l->source_config);

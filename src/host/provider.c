@@ -6,6 +6,7 @@
  *
  *   ghcr.io/wasmcloud/http-server:*     wasmcloud+builtin://http-server
  *   ghcr.io/wasmcloud/messaging-nats:*  wasmcloud+builtin://messaging-nats
+ *   ghcr.io/wasmcloud/keyvalue-nats:*   wasmcloud+builtin://keyvalue-nats
  *   ghcr.io/wasmcloud/http-client:*     wasmcloud+builtin://http-client
  *
  * Any other reference fails with provider_start_failed saying why. A
@@ -26,8 +27,8 @@ static const struct {
     prov_kind kind;
 } builtins[] = {
     {"http-server", PROV_HTTP_SERVER},  {"httpserver", PROV_HTTP_SERVER},
-    {"messaging-nats", PROV_MESSAGING}, {"http-client", PROV_HTTP_CLIENT},
-    {"httpclient", PROV_HTTP_CLIENT},
+    {"messaging-nats", PROV_MESSAGING}, {"keyvalue-nats", PROV_KEYVALUE},
+    {"http-client", PROV_HTTP_CLIENT},  {"httpclient", PROV_HTTP_CLIENT},
 };
 
 /* The built-in provider a reference names: 0 and *kind, or -1. */
@@ -136,7 +137,7 @@ prov_start(wc_host *h, void *arg)
 
         snprintf(msg, sizeof(msg),
                  "cannot start %s: this host runs the built-in providers only "
-                 "(ghcr.io/wasmcloud/http-server, messaging-nats, http-client, or "
+                 "(ghcr.io/wasmcloud/http-server, messaging-nats, keyvalue-nats, http-client, or "
                  "wasmcloud+builtin://NAME); provider binaries and other images are not supported",
                  cmd->provider_ref);
         start_failed(h, cmd, msg);

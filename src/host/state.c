@@ -140,6 +140,17 @@ state_config_merge(wc_host *h, const wc_lt_strlist *names)
 }
 
 int
+state_configs_known(wc_host *h, const wc_lt_strlist *names)
+{
+    for (size_t i = 0; i < names->n; i++) {
+        if (strncmp(names->v[i], "SECRET_", 7) != 0 && !wc_map_has(&h->configs, names->v[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int
 state_put_links(wc_host *h, const char *source_id, const wc_lt_link *links, size_t n, wc_error *err)
 {
     wc_lt_component_specification spec = {0};
