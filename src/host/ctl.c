@@ -402,7 +402,6 @@ link_put(request *r)
 {
     wc_host *h = r->h;
     wc_lt_link l;
-    const wc_lt_component_specification *spec;
     WC_VEC(wc_lt_link) links = {0};
     char problem[1024] = "";
 
@@ -444,38 +443,45 @@ link_put(request *r)
             }
         }
     }
-    pthread_rwlock_rdlock(&h->lock);
-    spec = state_spec(h, l.source_id);
-    for (size_t i = 0; spec != NULL && i < spec->links.n && *problem == '\0'; i++) {
-        const wc_lt_link *o = &spec->links.v[i];
+    /* Read, change, write only if nobody wrote meanwhile; else again. */
+    for (int attempt = 0; *problem == '\0'; attempt++) {
+        wc_lt_component_specification spec;
+        uint64_t rev;
+        int rc;
 
-        if (same_link_key(o, l.source_id, l.wit_namespace, l.wit_package, l.name)) {
-            if (strcmp(o->target, l.target) != 0 &&
-                interfaces_overlap(&o->interfaces, &l.interfaces)) {
-                snprintf(problem, sizeof(problem),
-                         "link already exists with different target, consider deleting the "
-                         "existing link or using a different link name (%s -> %s on %s:%s, "
-                         "name %s)",
-                         o->source_id, o->target, o->wit_namespace, o->wit_package, o->name);
-            }
-            if (strcmp(o->target, l.target) == 0) {
-                continue; /* replaced in place */
-            }
+        links.n = 0;
+        wc_error_clear(&r->err);
+        if (state_read_spec(h, l.source_id, &spec, &rev, &r->arena, &r->err) != 0) {
+            snprintf(problem, sizeof(problem), "%s", r->err.msg);
+            break;
         }
-        /* Copy into the request arena: the spec may change once the lock is dropped. */
-        {
-            json_t *j = wc_lt_link_encode(o);
-            wc_lt_link copy;
+        for (size_t i = 0; i < spec.links.n && *problem == '\0'; i++) {
+            const wc_lt_link *o = &spec.links.v[i];
 
-            wc_lt_link_decode(j, &copy, &r->arena, NULL);
-            json_decref(j);
-            wc_vec_push(&links, copy);
+            if (same_link_key(o, l.source_id, l.wit_namespace, l.wit_package, l.name)) {
+                if (strcmp(o->target, l.target) != 0 &&
+                    interfaces_overlap(&o->interfaces, &l.interfaces)) {
+                    snprintf(problem, sizeof(problem),
+                             "link already exists with different target, consider deleting "
+                             "the existing link or using a different link name (%s -> %s on "
+                             "%s:%s, name %s)",
+                             o->source_id, o->target, o->wit_namespace, o->wit_package, o->name);
+                }
+                if (strcmp(o->target, l.target) == 0) {
+                    continue; /* replaced in place */
+                }
+            }
+            wc_vec_push(&links, *o);
         }
-    }
-    pthread_rwlock_unlock(&h->lock);
-    if (*problem == '\0') {
+        if (*problem != '\0') {
+            break;
+        }
         wc_vec_push(&links, l);
-        if (state_put_links(h, l.source_id, links.v, links.n, &r->err) != 0) {
+        rc = state_write_links(h, l.source_id, spec.url, links.v, links.n, rev, &r->err);
+        if (rc == 0) {
+            break;
+        }
+        if (attempt == 20) {
             snprintf(problem, sizeof(problem), "%s", r->err.msg);
         }
     }
@@ -495,7 +501,6 @@ link_del(request *r)
     wc_host *h = r->h;
     wc_lt_delete_interface_link_definition_request d;
     wc_lt_link_deleted ev = {0};
-    const wc_lt_component_specification *spec;
     WC_VEC(wc_lt_link) keep = {0};
     int found = 0;
 
@@ -508,28 +513,38 @@ link_del(request *r)
     ev.name = d.name;
     ev.wit_namespace = d.wit_namespace;
     ev.wit_package = d.wit_package;
-    pthread_rwlock_rdlock(&h->lock);
-    spec = state_spec(h, d.source_id);
-    for (size_t i = 0; spec != NULL && i < spec->links.n; i++) {
-        const wc_lt_link *o = &spec->links.v[i];
-        json_t *j = wc_lt_link_encode(o);
-        wc_lt_link copy;
+    for (int attempt = 0;; attempt++) {
+        wc_lt_component_specification spec;
+        uint64_t rev;
 
-        wc_lt_link_decode(j, &copy, &r->arena, NULL);
-        json_decref(j);
-        if (same_link_key(o, d.source_id, d.wit_namespace, d.wit_package, d.name)) {
-            found = 1;
-            ev.target = copy.target;
-            ev.interfaces = copy.interfaces;
-        } else {
-            wc_vec_push(&keep, copy);
+        keep.n = 0;
+        found = 0;
+        wc_error_clear(&r->err);
+        if (state_read_spec(h, d.source_id, &spec, &rev, &r->arena, &r->err) != 0) {
+            wc_vec_free(&keep);
+            reply_error(r, "%s", r->err.msg);
+            return;
         }
-    }
-    pthread_rwlock_unlock(&h->lock);
-    if (found && state_put_links(h, d.source_id, keep.v, keep.n, &r->err) != 0) {
-        wc_vec_free(&keep);
-        reply_error(r, "%s", r->err.msg);
-        return;
+        for (size_t i = 0; i < spec.links.n; i++) {
+            const wc_lt_link *o = &spec.links.v[i];
+
+            if (same_link_key(o, d.source_id, d.wit_namespace, d.wit_package, d.name)) {
+                found = 1;
+                ev.target = o->target;
+                ev.interfaces = o->interfaces;
+            } else {
+                wc_vec_push(&keep, *o);
+            }
+        }
+        if (!found ||
+            state_write_links(h, d.source_id, spec.url, keep.v, keep.n, rev, &r->err) == 0) {
+            break;
+        }
+        if (attempt == 20) {
+            wc_vec_free(&keep);
+            reply_error(r, "%s", r->err.msg);
+            return;
+        }
     }
     wc_vec_free(&keep);
     host_event(h, "linkdef_deleted", wc_lt_link_deleted_encode(&ev));

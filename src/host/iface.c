@@ -232,8 +232,11 @@ HOSTFN(msg_publish)
         reply = cstr(call, m[2].u.var.val);
     }
     if (problem == NULL) {
-        s = natsConnection_PublishRequest(wc_lattice_conn(h->lat), subject, reply,
-                                          m[1].u.list.bytes, (int)m[1].u.list.n);
+        /* nats.c refuses PublishRequest with no reply subject. */
+        s = reply != NULL ? natsConnection_PublishRequest(wc_lattice_conn(h->lat), subject, reply,
+                                                          m[1].u.list.bytes, (int)m[1].u.list.n)
+                          : natsConnection_Publish(wc_lattice_conn(h->lat), subject,
+                                                   m[1].u.list.bytes, (int)m[1].u.list.n);
         if (s != NATS_OK) {
             problem = natsStatus_GetText(s);
         }

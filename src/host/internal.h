@@ -164,9 +164,18 @@ json_t *state_config_merge(wc_host *h, const wc_lt_strlist *names);
  * for the config (its arrival syncs them again) rather than use defaults.
  */
 int state_configs_known(wc_host *h, const wc_lt_strlist *names);
-/** Write the links of source_id (a new spec; url kept from the old one). */
-int state_put_links(wc_host *h, const char *source_id, const wc_lt_link *links, size_t n,
-                    wc_error *err);
+/**
+ * Read COMPONENT_{source_id} from KV itself (not the mirror, which may lag),
+ * with its revision (0: there is none; out is then empty).
+ */
+int state_read_spec(wc_host *h, const char *source_id, wc_lt_component_specification *out,
+                    uint64_t *rev, wc_arena *a, wc_error *err);
+/**
+ * Write the links of source_id if the entry is still at revision rev (0: if
+ * it still does not exist). 1 if someone wrote it meanwhile: read again.
+ */
+int state_write_links(wc_host *h, const char *source_id, const char *url, const wc_lt_link *links,
+                      size_t n, uint64_t rev, wc_error *err);
 
 /* ---- component.c ---- */
 

@@ -151,29 +151,62 @@ state_configs_known(wc_host *h, const wc_lt_strlist *names)
 }
 
 int
-state_put_links(wc_host *h, const char *source_id, const wc_lt_link *links, size_t n, wc_error *err)
+state_read_spec(wc_host *h, const char *source_id, wc_lt_component_specification *out,
+                uint64_t *rev, wc_arena *a, wc_error *err)
+{
+    char key[512];
+    kvEntry *e = NULL;
+    natsStatus s;
+    json_t *j;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    *rev = 0;
+    snprintf(key, sizeof(key), "COMPONENT_%s", source_id);
+    s = kvStore_Get(&e, h->ldata, key);
+    if (s == NATS_NOT_FOUND) {
+        out->url = "";
+        return 0;
+    }
+    if (s != NATS_OK) {
+        return wc_lattice_error(err, s, "reading links from LATTICEDATA");
+    }
+    *rev = kvEntry_Revision(e);
+    j = json_loadb(kvEntry_ValueString(e), (size_t)kvEntry_ValueLen(e), 0, NULL);
+    kvEntry_Destroy(e);
+    rc = j != NULL ? wc_lt_component_specification_decode(j, out, a, err)
+                   : wc_error_set(err, WC_EINVAL, "LATTICEDATA %s is not JSON", key);
+    json_decref(j);
+    if (rc != 0) {
+        wc_error_prefix(err, "LATTICEDATA %s: ", key);
+    }
+    return rc;
+}
+
+int
+state_write_links(wc_host *h, const char *source_id, const char *url, const wc_lt_link *links,
+                  size_t n, uint64_t rev, wc_error *err)
 {
     wc_lt_component_specification spec = {0};
-    const wc_lt_component_specification *old;
     char key[512];
     json_t *j;
     char *text;
     natsStatus s;
 
-    pthread_rwlock_rdlock(&h->lock);
-    old = state_spec(h, source_id);
-    spec.url = old != NULL && old->url != NULL ? old->url : "";
+    spec.url = (char *)(url != NULL ? url : "");
     spec.links.v = (wc_lt_link *)links;
     spec.links.n = n;
     j = wc_lt_component_specification_encode(&spec);
-    pthread_rwlock_unlock(&h->lock);
     text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     snprintf(key, sizeof(key), "COMPONENT_%s", source_id);
-    s = kvStore_PutString(NULL, h->ldata, key, text);
+    s = rev != 0 ? kvStore_Update(NULL, h->ldata, key, text, (int)strlen(text), rev)
+                 : kvStore_Create(NULL, h->ldata, key, text, (int)strlen(text));
     free(text);
-    if (s != NATS_OK) {
-        return wc_lattice_error(err, s, "writing the link to LATTICEDATA");
+    if (s == NATS_OK) {
+        return 0;
     }
-    return 0;
+    /* Written meanwhile (wrong last sequence, or created): the caller reads again. */
+    wc_lattice_error(err, s, "writing the links to LATTICEDATA");
+    return 1;
 }

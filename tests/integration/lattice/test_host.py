@@ -132,9 +132,9 @@ class ConcurrencyTest(HostTest):
         self.assertEqual(http_get(url + "/")[0], 200)   # warm
 
         results = {}
+        t0 = time.time()
 
         def call(i):
-            t0 = time.time()
             status, body = http_get(url + "/sleep?ms=1500", timeout=20)
             results[i] = (status, time.time() - t0)
 
@@ -144,11 +144,12 @@ class ConcurrencyTest(HostTest):
             time.sleep(0.05)
         for t in threads:
             t.join(30)
-        times = sorted(d for _, d in results.values())
+        ends = sorted(d for _, d in results.values())
         self.assertEqual([s for s, _ in results.values()], [200] * (n + 1))
-        # N at once (about 1.5 s each), the N+1th after one of them (about 3 s).
-        self.assertLess(times[n - 1], 2.6, times)
-        self.assertGreater(times[n], 2.9, times)
+        # N at once (done about 1.5 s after the start), the N+1th after one of
+        # them (about 3 s).
+        self.assertLess(ends[n - 1], 2.6, ends)
+        self.assertGreater(ends[n], 2.9, ends)
 
     def test_update_swaps_the_image_without_dropping_requests(self):
         host = self.start_host()
@@ -157,8 +158,8 @@ class ConcurrencyTest(HostTest):
         statuses, bodies, stop = [], set(), threading.Event()
 
         def load():
-            end = time.time() + 20
-            while not stop.is_set() and time.time() < end and len(statuses) < 5000:
+            end = time.time() + 60
+            while not stop.is_set() and time.time() < end and len(statuses) < 200000:
                 s, b = http_get(url + "/", timeout=10)
                 statuses.append(s)
                 bodies.add(b)
@@ -174,7 +175,7 @@ class ConcurrencyTest(HostTest):
         self.assertEqual(ev["data"]["max_instances"], 4)
         self.wait_event(sub, "component_scaled",
                         lambda d: d["image_ref"] == file_ref(HELLO) and d["max_instances"] == 0)
-        wait_for(lambda: b"probe v1\n" in bodies, what="responses from the new image")
+        wait_for(lambda: b"probe v1\n" in bodies, timeout=30, what="responses from the new image")
         stop.set()
         for t in threads:
             t.join(30)
