@@ -301,6 +301,47 @@ class LimitsTest(HostTest):
         self.assertIn("limit", self.wait_event(failed, "component_scale_failed")["data"]["error"])
 
 
+class ControlTest(HostTest):
+    def test_auctions_claims_and_registries(self):
+        host = self.start_host(args=["--label", "zone=eu"])
+        # A host bids when its labels satisfy the constraints and it does not run the id.
+        acks = self.nc.request_many(f"wasmbus.ctl.v1.{self.lattice}.component.auction",
+                                    {"component_ref": file_ref(HELLO), "component_id": "a",
+                                     "constraints": {"zone": "eu"}}, timeout=1)
+        self.assertEqual(len(acks), 1)
+        ack = acks[0].json()["response"]
+        self.assertEqual((ack["host_id"], ack["component_id"]), (host.id, "a"))
+        for constraints in ({"zone": "us"}, {"gpu": "yes"}):
+            self.assertEqual(self.nc.request_many(
+                f"wasmbus.ctl.v1.{self.lattice}.component.auction",
+                {"component_ref": file_ref(HELLO), "component_id": "a",
+                 "constraints": constraints}, timeout=0.5), [])
+        self.scale(host, "a", HELLO, 1)
+        self.assertEqual(self.nc.request_many(
+            f"wasmbus.ctl.v1.{self.lattice}.component.auction",
+            {"component_ref": file_ref(HELLO), "component_id": "a", "constraints": {}},
+            timeout=0.5), [])
+        acks = self.nc.request_many(f"wasmbus.ctl.v1.{self.lattice}.provider.auction",
+                                    {"provider_ref": HTTP_PROVIDER, "provider_id": "http",
+                                     "constraints": {"hostcore.os": "linux"}}, timeout=1)
+        self.assertEqual(acks[0].json()["response"]["provider_id"], "http")
+        self.assertEqual(self.ok("claims.get")["response"], [])
+        self.ok("registry.put", {"ghcr.io": {"username": "u", "password": "p"}})
+
+    def test_bad_seed_and_dead_nats_are_clear_errors(self):
+        import subprocess
+        from harness import wash
+        r = subprocess.run([str(wash()), "host", "--nats-url", self.nats.url],
+                           env={**os.environ, "WASMCLOUD_HOST_SEED": "SNOTASEED"},
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("WASMCLOUD_HOST_SEED", r.stderr)
+        r = subprocess.run([str(wash()), "host", "--nats-url", f"nats://127.0.0.1:{free_port()}"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("cannot connect to NATS", r.stderr)
+
+
 class MalformedTest(HostTest):
     def test_malformed_control_messages_get_errors_and_change_nothing(self):
         host = self.start_host()
