@@ -40,7 +40,7 @@ tar -xzf "$tgz" -C "$tmp" "package/wit/$WIT" package/LICENSE || die "$WIT not fo
 
 mkdir -p "$deps"
 python3 - "$tmp/package/wit/$WIT" "$deps" "$PKG@$VER" "$WIT" <<'PY'
-import os, re, shutil, sys
+import os, re, sys
 src, deps, origin, witname = sys.argv[1:5]
 lines = open(src, encoding="utf-8").read().split("\n")
 pkgs = {}
@@ -59,9 +59,8 @@ want = ["cli", "clocks", "filesystem", "http", "io", "random", "sockets"]
 missing = [w for w in want if w not in pkgs]
 if missing:
     sys.exit("update-js-wit-deps.sh: error: %s lacks wasi packages %s" % (witname, missing))
-for name in sorted(os.listdir(deps)):
-    if os.path.isdir(os.path.join(deps, name)) and name not in want:
-        shutil.rmtree(os.path.join(deps, name))
+# Only the WASI packages are ours to rewrite: the wasmCloud ones beside them
+# (logging, config, messaging, bus, keyvalue; see wit/README.md) stay.
 for name in want:
     full, body = pkgs[name]
     os.makedirs(os.path.join(deps, name), exist_ok=True)
