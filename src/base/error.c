@@ -7,6 +7,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t
+wc_utf8_valid_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t len = p[i] < 0x80             ? 1
+                     : (p[i] & 0xe0) == 0xc0 ? 2
+                     : (p[i] & 0xf0) == 0xe0 ? 3
+                     : (p[i] & 0xf8) == 0xf0 ? 4
+                                             : 0;
+
+        if (len == 0 || i + len > n) {
+            break;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return i;
+            }
+        }
+        i += len;
+    }
+    return i;
+}
+
+/* A message cut at the buffer's end may end inside a UTF-8 sequence: drop it. */
+static void
+trim_utf8(char *msg)
+{
+    msg[wc_utf8_valid_len(msg, strlen(msg))] = '\0';
+}
+
 int
 wc_error_setv(wc_error *err, int code, const char *fmt, va_list ap)
 {
@@ -15,6 +48,7 @@ wc_error_setv(wc_error *err, int code, const char *fmt, va_list ap)
     }
     err->code = code;
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    trim_utf8(err->msg);
     return code;
 }
 
@@ -52,6 +86,7 @@ wc_error_prefix(wc_error *err, const char *fmt, ...)
         joined[n + rest] = '\0';
     }
     memcpy(err->msg, joined, sizeof(joined));
+    trim_utf8(err->msg);
 }
 
 void

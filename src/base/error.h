@@ -52,6 +52,12 @@ void wc_error_prefix(wc_error *err, const char *fmt, ...) __attribute__((format(
 /** Forget a recorded error. */
 void wc_error_clear(wc_error *err);
 
+/**
+ * The length of the longest prefix of s[0..n) that is well-formed UTF-8 (so a
+ * text cut at a byte limit can be cut back to a character boundary).
+ */
+size_t wc_utf8_valid_len(const char *s, size_t n);
+
 /** A short static name for a code ("invalid input", or strerror for -errno). */
 const char *wc_strerror(int code);
 

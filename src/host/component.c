@@ -325,12 +325,15 @@ comp_scale(wc_host *h, void *arg)
     if (c != NULL) {
         const char *ref = cmd->component_ref;
 
+        char *old_ref = NULL;
+
         if (cmd->allow_update && ref != NULL && *ref != '\0' && strcmp(ref, c->img->ref) != 0) {
             if (image_load(h, ref, memory, &img, &err) != 0) {
                 scale_failed(h, cmd, err.msg);
                 comp_unref(c);
                 return;
             }
+            old_ref = wc_xstrdup(c->img->ref);
             swap_image(c, img);
         }
         pthread_rwlock_wrlock(&h->lock);
@@ -342,6 +345,10 @@ comp_scale(wc_host *h, void *arg)
         pthread_cond_broadcast(&c->cond);
         pthread_mutex_unlock(&c->mu);
         scaled_event(h, c->id, c->img->ref, cmd->count, &cmd->annotations);
+        if (old_ref != NULL) { /* an update, reported as comp_update does */
+            scaled_event(h, c->id, old_ref, 0, &cmd->annotations);
+            free(old_ref);
+        }
         comp_unref(c);
         return;
     }
@@ -456,11 +463,12 @@ comp_stop_all(wc_host *h)
 int
 comp_acquire(hcomp *c, invocation *inv, wc_error *err)
 {
-    uint64_t wait = c->deadline_ns != 0 && c->deadline_ns < MAX_PERMIT_WAIT_NS ? c->deadline_ns
-                                                                               : MAX_PERMIT_WAIT_NS;
+    uint64_t wait;
     struct timespec until;
 
     pthread_mutex_lock(&c->mu);
+    wait = c->deadline_ns != 0 && c->deadline_ns < MAX_PERMIT_WAIT_NS ? c->deadline_ns
+                                                                      : MAX_PERMIT_WAIT_NS;
     if (c->max != 0 && c->active >= c->max) {
         if (c->waiting >= inv->h->cfg.max_waiting) {
             uint32_t max = c->max, waiting = c->waiting;
@@ -499,6 +507,7 @@ comp_acquire(hcomp *c, invocation *inv, wc_error *err)
     }
     c->active++;
     inv->comp = c;
+    inv->deadline_ns = c->deadline_ns;
     inv->img = c->img;
     atomic_fetch_add(&inv->img->refs, 1);
     pthread_mutex_unlock(&c->mu);

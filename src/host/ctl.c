@@ -32,8 +32,13 @@ typedef struct request {
 static void
 reply(request *r, int success, const char *message, json_t *response)
 {
-    json_t *j = json_pack("{s:b, s:s}", "success", success, "message", message ? message : "");
+    const char *m = message != NULL ? message : "";
+    json_t *j =
+        json_pack("{s:b, s:s%}", "success", success, "message", m, wc_utf8_valid_len(m, strlen(m)));
 
+    if (j == NULL) {
+        j = json_pack("{s:b, s:s}", "success", success, "message", "(unprintable message)");
+    }
     if (response != NULL) {
         json_object_set_new(j, "response", response);
     }
@@ -373,7 +378,8 @@ link_event_data(const wc_lt_link *l, const char *error)
     json_t *j = wc_lt_link_encode(l);
 
     if (error != NULL) {
-        json_object_set_new(j, "error", json_string(error));
+        json_object_set_new(j, "error",
+                            json_stringn(error, wc_utf8_valid_len(error, strlen(error))));
     }
     return j;
 }

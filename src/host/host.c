@@ -288,8 +288,11 @@ on_reconnect(void *data)
 {
     wc_host *h = data;
 
+    /* Under smu: state_stop_watching takes the mirrors away under it. */
+    pthread_mutex_lock(&h->smu);
     wc_kv_mirror_resync(h->lmirror);
     wc_kv_mirror_resync(h->cmirror);
+    pthread_mutex_unlock(&h->smu);
 }
 
 static int
@@ -477,7 +480,7 @@ wc_host_request_stop(wc_host *h)
 void
 wc_host_stop(wc_host *h, uint64_t grace_ns)
 {
-    int announced = h->heart != 0;
+    int announced;
     size_t pos = 0;
     const char *key;
     void *v;
@@ -485,6 +488,7 @@ wc_host_stop(wc_host *h, uint64_t grace_ns)
     if (h == NULL) {
         return;
     }
+    announced = h->heart != 0;
     pthread_mutex_lock(&h->smu);
     h->stopping = 1;
     pthread_cond_broadcast(&h->scond);
@@ -492,13 +496,19 @@ wc_host_stop(wc_host *h, uint64_t grace_ns)
     if (h->heart != 0) {
         pthread_join(h->heart, NULL);
     }
-    /* No new control requests, then no new work. */
+    /* No new control requests, and none still running (they use h): drain. */
     for (size_t i = 0; i < h->subs.n; i++) {
-        natsSubscription_Unsubscribe(h->subs.v[i]);
-        natsSubscription_Destroy(h->subs.v[i]);
+        natsSubscription_Drain(h->subs.v[i]);
+    }
+    for (size_t i = 0; i < h->subs.n; i++) {
+        if (natsSubscription_WaitForDrainCompletion(h->subs.v[i], 60000) == NATS_OK) {
+            natsSubscription_Destroy(h->subs.v[i]);
+        } else {
+            natsSubscription_Unsubscribe(h->subs.v[i]);
+        }
     }
     wc_vec_free(&h->subs);
-    state_stop(h);
+    state_stop_watching(h);
     if (h->worker != 0) {
         pthread_mutex_lock(&h->qmu);
         h->qstop = 1;
@@ -510,6 +520,7 @@ wc_host_stop(wc_host *h, uint64_t grace_ns)
     prov_stop_all(h, grace_ns);
     comp_stop_all(h);
     kv_cache_free(h);
+    state_free(h);
     if (announced) {
         wc_lt_host_stopped hs = {0};
         wc_arena a;

@@ -129,7 +129,7 @@ serve(wc_host *h, const char *component, wc_http_req *req)
     t.component = inv.img->comp;
     t.linker = inv.img->linker;
     t.wasi = inv.img->wasi;
-    t.deadline_ns = c->deadline_ns;
+    t.deadline_ns = inv.deadline_ns;
     t.setup = setup;
     t.setup_data = &inv;
     wc_wasi_http_serve(&t, req);

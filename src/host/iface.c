@@ -111,6 +111,9 @@ HOSTFN(config_get_all)
     {
         wc_cval *pair = cv_alloc(call, 2);
 
+        if (!json_is_string(v)) {
+            continue;
+        }
         cv_set_string(call, &pair[0], k, strlen(k));
         cv_set_string(call, &pair[1], json_string_value(v), strlen(json_string_value(v)));
         list->u.list.elems[i++].u.fields = pair;
@@ -230,6 +233,12 @@ HOSTFN(msg_publish)
     (void)err;
     if (problem == NULL && m[2].u.var.disc == 1) {
         reply = cstr(call, m[2].u.var.val);
+        if (!wc_lattice_valid_subject(reply, 0)) {
+            problem = "invalid reply-to subject";
+        }
+    }
+    if (problem == NULL && !wc_lattice_valid_subject(subject, 0)) {
+        problem = "invalid subject (empty tokens, spaces, control characters or wildcards)";
     }
     if (problem == NULL) {
         /* nats.c refuses PublishRequest with no reply subject. */
@@ -258,13 +267,24 @@ HOSTFN(msg_request)
     natsStatus s;
 
     (void)err;
+    if (problem == NULL && !wc_lattice_valid_subject(subject, 0)) {
+        problem = "invalid subject (empty tokens, spaces, control characters or wildcards)";
+    }
     if (problem != NULL) {
         cv_err(result, cv_string(call, problem));
         return 0;
     }
-    s = natsConnection_Request(&reply, wc_lattice_conn(h->lat), subject, args[1].u.list.bytes,
-                               (int)args[1].u.list.n,
-                               args[2].u.u32 != 0 ? (int64_t)args[2].u.u32 : 5000);
+    {
+        /* A guest blocked here is not stopped by its deadline: never wait past it. */
+        int64_t ms = args[2].u.u32 != 0 ? (int64_t)args[2].u.u32 : 5000;
+        int64_t cap = (int64_t)(INV(call)->deadline_ns / 1000000);
+
+        if (cap > 0 && ms > cap) {
+            ms = cap;
+        }
+        s = natsConnection_Request(&reply, wc_lattice_conn(h->lat), subject, args[1].u.list.bytes,
+                                   (int)args[1].u.list.n, ms);
+    }
     if (s != NATS_OK) {
         char buf[300];
 

@@ -150,7 +150,10 @@ int ctl_subscribe(wc_host *h, wc_error *err);
 /* ---- state.c ---- */
 
 int state_start(wc_host *h, wc_error *err);
-void state_stop(wc_host *h);
+/** Stop the KV watches (links and config stay as they were). */
+void state_stop_watching(wc_host *h);
+/** Free links and config: once nothing can read them (providers, components stopped). */
+void state_free(wc_host *h);
 /** The links whose source is id (caller holds h->lock); NULL if none. */
 const wc_lt_component_specification *state_spec(wc_host *h, const char *id);
 /**
@@ -195,6 +198,7 @@ typedef struct invocation {
     wc_host *h;
     hcomp *comp;
     image *img;
+    uint64_t deadline_ns;  /* per invocation, copied from the component */
     const char *link_name; /* wasmcloud:bus/lattice set-link-name; "default" */
     char link_name_buf[128];
 } invocation;

@@ -116,6 +116,26 @@ bytes_val(wc_ccall *call, const void *data, size_t len)
         return wc_error_set(err, WC_ETRAP, "wasi:keyvalue: not a live bucket handle");             \
     }
 
+/*
+ * JetStream bucket names are letters, digits, - and _. The lattice's own
+ * buckets (links, config) are not for components to read or rewrite.
+ */
+static int
+bucket_name_ok(const char *name)
+{
+    if (strncmp(name, "LATTICEDATA_", 12) == 0 || strncmp(name, "CONFIGDATA_", 11) == 0 ||
+        strncmp(name, "KV_", 3) == 0) {
+        return 0;
+    }
+    for (const char *p = name; *p != '\0'; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* ---- store ---- */
 
 HOSTFN(kv_open)
@@ -162,6 +182,10 @@ HOSTFN(kv_open)
     }
     if (*name == '\0') {
         kv_err(call, result, 0, NULL);
+        return 0;
+    }
+    if (!bucket_name_ok(name)) {
+        kv_err(call, result, 1, NULL); /* access-denied: the lattice's own, or not a name */
         return 0;
     }
     pthread_mutex_lock(&c->mu);

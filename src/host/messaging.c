@@ -75,7 +75,7 @@ deliver(wc_host *h, const char *component, natsMsg *msg)
     }
     memset(&arg, 0, sizeof(arg));
     arg.u.fields = fields;
-    if (wc_cinstance_new(inv.img->comp, inv.img->linker, &ctx, c->deadline_ns, &ci, &err) != 0 ||
+    if (wc_cinstance_new(inv.img->comp, inv.img->linker, &ctx, inv.deadline_ns, &ci, &err) != 0 ||
         wc_cinstance_func(ci, HANDLER_IFACE, "handle-message", &fn, &err) != 0 ||
         wc_cfunc_call(ci, fn, &arg, 1, &result, &arena, &err) != 0) {
         WC_WARN("messaging", "component %s failed on a message from %s: %s", component,
@@ -105,9 +105,19 @@ static void
 msub_free(msub *s)
 {
     if (s->sub != NULL) {
-        /* Let a message being handled finish before its closure goes. */
-        if (natsSubscription_Drain(s->sub) == NATS_OK) {
-            natsSubscription_WaitForDrainCompletion(s->sub, 10000);
+        /* Messages already delivered are handled first; s is their closure,
+         * so it may go only once the drain is complete. If it is not done in
+         * time (a long handler), leave s and the subscription be (a small
+         * leak) rather than free what a callback still uses. */
+        natsStatus st = natsSubscription_Drain(s->sub);
+
+        if (st == NATS_OK) {
+            st = natsSubscription_WaitForDrainCompletion(s->sub, 30000);
+        }
+        if (st != NATS_OK) {
+            WC_WARN("messaging", "subscription %s for %s did not drain in 30s; leaving it",
+                    s->subject, s->component);
+            return;
         }
         natsSubscription_Destroy(s->sub);
     }
@@ -169,6 +179,17 @@ msg_provider_sync(wc_host *h, hprov *p)
             }
             s->subject = wc_xstrdup(t);
             s->component = wc_xstrdup(l->target);
+            if (!wc_lattice_valid_subject(s->subject, 1) ||
+                (s->queue != NULL && !wc_lattice_valid_queue(s->queue))) {
+                WC_WARN("messaging",
+                        "provider %s: ignoring subscription \"%s\" for %s: not a "
+                        "valid subject or queue",
+                        p->id, t, l->target);
+                s->sub = NULL;
+                msub_free(s);
+                failed = 1;
+                continue;
+            }
             wc_vec_push(&want, s);
         }
         free(list);

@@ -110,9 +110,11 @@ start_failed(wc_host *h, const wc_lt_start_provider_command *cmd, const char *er
     ev.image_ref = cmd->provider_ref;
     ev.provider_id = cmd->provider_id;
     ev.host_id = h->id;
-    ev.error = (char *)error;
+    ev.error = wc_xstrdup(error);
+    ev.error[wc_utf8_valid_len(error, strlen(error))] = '\0'; /* cut at a character */
     ev.link_name = "default";
     host_event(h, "provider_start_failed", wc_lt_provider_start_failed_encode(&ev));
+    free(ev.error);
 }
 
 void

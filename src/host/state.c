@@ -76,6 +76,19 @@ on_configdata(void *data, const char *key, const char *value, size_t len)
             WC_WARN("host", "ignoring CONFIGDATA %s: not a JSON object", key);
             json_decref(j);
             j = NULL;
+        } else {
+            const char *k;
+            json_t *v;
+            void *tmp;
+
+            /* Config is strings; anyone may write the bucket, so drop the rest. */
+            json_object_foreach_safe(j, tmp, k, v)
+            {
+                if (!json_is_string(v)) {
+                    WC_WARN("host", "CONFIGDATA %s: ignoring \"%s\", not a string", key, k);
+                    json_object_del(j, k);
+                }
+            }
         }
     }
     pthread_rwlock_wrlock(&h->lock);
@@ -96,15 +109,27 @@ state_start(wc_host *h, wc_error *err)
 }
 
 void
-state_stop(wc_host *h)
+state_stop_watching(wc_host *h)
+{
+    wc_kv_mirror *l, *c;
+
+    pthread_mutex_lock(&h->smu);
+    l = h->lmirror;
+    c = h->cmirror;
+    h->lmirror = h->cmirror = NULL;
+    pthread_mutex_unlock(&h->smu);
+    wc_kv_mirror_stop(l);
+    wc_kv_mirror_stop(c);
+}
+
+void
+state_free(wc_host *h)
 {
     size_t pos = 0;
     const char *key;
     void *v;
 
-    wc_kv_mirror_stop(h->lmirror);
-    wc_kv_mirror_stop(h->cmirror);
-    h->lmirror = h->cmirror = NULL;
+    pthread_rwlock_wrlock(&h->lock);
     while (wc_map_next(&h->specs, &pos, &key, &v)) {
         spec_free(v);
     }
@@ -114,6 +139,7 @@ state_stop(wc_host *h)
         json_decref(v);
     }
     wc_map_release(&h->configs);
+    pthread_rwlock_unlock(&h->lock);
 }
 
 const wc_lt_component_specification *

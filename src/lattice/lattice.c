@@ -207,9 +207,15 @@ wc_lattice_publish(wc_lattice *lat, const char *subject, const void *data, size_
 int
 wc_lattice_publish_json(wc_lattice *lat, const char *subject, json_t *j)
 {
-    char *text = json_dumps(j, JSON_COMPACT);
-    int rc = wc_lattice_publish(lat, subject, text, strlen(text));
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    int rc;
 
+    if (text == NULL) {
+        WC_ERR("lattice", "not publishing on %s: the message could not be encoded", subject);
+        json_decref(j);
+        return WC_EINVAL;
+    }
+    rc = wc_lattice_publish(lat, subject, text, strlen(text));
     free(text);
     json_decref(j);
     return rc;
@@ -241,6 +247,51 @@ wc_lattice_event(wc_lattice *lat, const char *source, const char *name, json_t *
                    source, "type", type, "datacontenttype", "application/json", "time", when,
                    "data", data);
     return wc_lattice_publish_json(lat, subject, ev);
+}
+
+int
+wc_lattice_valid_subject(const char *s, int wildcards)
+{
+    const char *tok = s;
+
+    if (s == NULL || *s == '\0' || strlen(s) > 4096) {
+        return 0;
+    }
+    for (const char *p = s;; p++) {
+        if (*p == '.' || *p == '\0') {
+            size_t n = (size_t)(p - tok);
+
+            if (n == 0) {
+                return 0;
+            }
+            if (!wildcards && ((n == 1 && (*tok == '*' || *tok == '>')))) {
+                return 0;
+            }
+            if (wildcards && n == 1 && *tok == '>' && *p != '\0') {
+                return 0; /* '>' only last */
+            }
+            if (*p == '\0') {
+                return 1;
+            }
+            tok = p + 1;
+        } else if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+            return 0;
+        }
+    }
+}
+
+int
+wc_lattice_valid_queue(const char *s)
+{
+    if (s == NULL || *s == '\0') {
+        return 0;
+    }
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* ---- KV ---- */

@@ -68,6 +68,15 @@ int wc_lattice_reply_json(wc_lattice *lat, natsMsg *req, json_t *j);
  */
 int wc_lattice_event(wc_lattice *lat, const char *source, const char *name, json_t *data);
 
+/**
+ * Is s a subject a guest or a config may name? Non-empty tokens separated by
+ * dots, no spaces or control characters (nats.c does not check: a CR LF in
+ * a subject would inject protocol commands); `*` and `>` tokens only when
+ * wildcards is set (subscriptions). A queue group name is one token.
+ */
+int wc_lattice_valid_subject(const char *s, int wildcards);
+int wc_lattice_valid_queue(const char *s);
+
 /* ---- KV buckets ---- */
 
 /** Open a bucket, creating it (history 1, no TTL) if it does not exist. */

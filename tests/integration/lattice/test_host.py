@@ -342,6 +342,61 @@ class ControlTest(HostTest):
         self.assertIn("cannot connect to NATS", r.stderr)
 
 
+class HostileInputTest(HostTest):
+    """Peers and guests that try to break the host (regressions of a review)."""
+
+    def test_long_multibyte_strings_in_requests(self):
+        host = self.start_host()
+        r = self.ctl(f"component.scale.{host.id}",
+                     {"component_id": "x", "host_id": "\u00e9" * 400, "count": 1})
+        self.assertFalse(r["success"])
+        r = self.ctl("link.put", {"source_id": "a", "target": "b", "wit_namespace": "wasi",
+                                  "wit_package": "http", "interfaces": ["x"],
+                                  "source_config": ["a" + "\u00e9" * 600]})
+        self.assertFalse(r["success"])
+        self.assertIn("Failed to validate", r["message"])  # cut at a character, still valid JSON
+        self.assertTrue(self.ok(f"host.get.{host.id}")["success"])
+
+    def test_config_values_that_are_not_strings(self):
+        host = self.start_host()
+        # Anyone may write the bucket directly: a number where a string belongs.
+        ack = self.nc.request("$KV.CONFIGDATA_default.bad", b'{"a":1,"b":"two"}')
+        self.assertIn(b"stream", ack.data)
+        self.scale(host, "probe", PROBE, 1, config=["bad"])
+        url = self.serve_http(host, "probe", free_port())
+        self.assertEqual(http_get(url + "/config"), (200, b'{"b":"two"}'))
+
+    def test_guest_cannot_inject_protocol_or_open_lattice_buckets(self):
+        host = self.start_host()
+        self.scale(host, "probe", PROBE, 1)
+        url = self.serve_http(host, "probe", free_port())
+        self.ok(f"provider.start.{host.id}",
+                {"provider_ref": "ghcr.io/wasmcloud/messaging-nats:0.23.1", "provider_id": "nats"})
+        self.ok("link.put", {"source_id": "probe", "target": "nats", "wit_namespace": "wasmcloud",
+                             "wit_package": "messaging", "interfaces": ["consumer"]})
+        evil = self.nc.subscribe("evil")
+        self.nc.flush()
+        wait_for(lambda: http_get(url + "/publish?subject=ok&body=x")[0] == 200,
+                 what="the consumer link")
+        status, body = http_get(url + "/publish?subject=x%200%0D%0A%0D%0APUB%20evil%201%0D%0Ab"
+                                "&body=y")
+        self.assertEqual(status, 500)
+        self.assertIn(b"invalid subject", body)
+        with self.assertRaises(TimeoutError):
+            evil.next(timeout=0.5)
+        self.assertTrue(self.ok(f"host.get.{host.id}")["success"])
+        # A component may not open the lattice's own buckets.
+        self.scale(host, "kv", guest("kv-probe"), 1)
+        url2 = self.serve_http(host, "kv", free_port(), link_name="kv")
+        self.ok(f"provider.start.{host.id}",
+                {"provider_ref": "ghcr.io/wasmcloud/keyvalue-nats:0.3.1", "provider_id": "kvp"})
+        self.ok("link.put", {"source_id": "kv", "target": "kvp", "wit_namespace": "wasi",
+                             "wit_package": "keyvalue", "interfaces": ["store"]})
+        wait_for(lambda: http_get(url2 + "/get?key=x")[0] == 404, what="the keyvalue link")
+        self.assertEqual(http_get(url2 + "/get?bucket=LATTICEDATA_default&key=x"),
+                         (500, b"access-denied"))
+
+
 class MalformedTest(HostTest):
     def test_malformed_control_messages_get_errors_and_change_nothing(self):
         host = self.start_host()
