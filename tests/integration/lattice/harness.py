@@ -31,7 +31,7 @@ from pathlib import Path
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)            # for `import natsc`
-from natsc import Nats, NatsError, NoResponders  # noqa: F401  (re-exported)
+from natsc import Nats, NatsError, NoResponders, Sub  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -382,6 +382,31 @@ class LatticeTest(unittest.TestCase):
 
     def ctl(self, suffix: str, body=b"", timeout: float = 5, lattice: str | None = None) -> dict:
         return ctl(self.nc, lattice or self.lattice, suffix, body, timeout)
+
+    def ok(self, suffix: str, body=b"") -> dict:
+        """A control request that must succeed; its reply."""
+        r = self.ctl(suffix, body)
+        self.assertTrue(r["success"], f"{suffix}: {r}")
+        return r
+
+    def events(self, name: str = "*") -> Sub:
+        """Subscribe to events of one type (a whole subject token), or all."""
+        sub = self.nc.subscribe(f"wasmbus.evt.{self.lattice}.{name}")
+        self.nc.flush()
+        return sub
+
+    def wait_event(self, sub: Sub, name: str, pred=lambda d: True, timeout: float = 30) -> dict:
+        """The first event of type name on sub whose data satisfies pred."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                m = sub.next(timeout=max(0.1, end - time.monotonic()))
+            except TimeoutError:
+                break
+            ev = m.json()
+            if ev["type"] == f"com.wasmcloud.lattice.{name}" and pred(ev["data"]):
+                return ev
+        self.fail(f"no {name} event within {timeout}s")
 
     def _failed(self) -> bool:
         """Has this test (or its setUp/subtests) failed so far?  Python 3.11

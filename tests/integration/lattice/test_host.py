@@ -30,29 +30,6 @@ def file_ref(p):
 
 
 class HostTest(LatticeTest):
-    def ok(self, suffix, body=b""):
-        r = self.ctl(suffix, body)
-        self.assertTrue(r["success"], f"{suffix}: {r}")
-        return r
-
-    def events(self, name="*"):
-        """Events of one type (a whole subject token), or all."""
-        sub = self.nc.subscribe(f"wasmbus.evt.{self.lattice}.{name}")
-        self.nc.flush()
-        return sub
-
-    def wait_event(self, sub, name, pred=lambda d: True, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                m = sub.next(timeout=max(0.1, end - time.time()))
-            except TimeoutError:
-                break
-            ev = m.json()
-            if ev["type"] == f"com.wasmcloud.lattice.{name}" and pred(ev["data"]):
-                return ev
-        self.fail(f"no {name} event within {timeout}s")
-
     def scale(self, host, cid, wasm, count, **extra):
         sub = self.events("component_scaled")
         body = {"component_ref": file_ref(wasm), "component_id": cid, "count": count, **extra}

@@ -34,23 +34,6 @@ HOST_404 = (404, b"host not found\n")
 
 
 class RoutingTest(LatticeTest):
-    def ok(self, suffix, body=b""):
-        r = self.ctl(suffix, body)
-        self.assertTrue(r["success"], f"{suffix}: {r}")
-        return r
-
-    def wait_event(self, sub, name, pred=lambda d: True, timeout=20):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                m = sub.next(timeout=max(0.1, end - time.monotonic()))
-            except TimeoutError:
-                break
-            ev = m.json()
-            if ev["type"] == f"com.wasmcloud.lattice.{name}" and pred(ev["data"]):
-                return ev
-        self.fail(f"no {name} event within {timeout}s")
-
     def setup_lattice(self, provider_config: dict | None = None):
         """A host running hello and probe, and the HTTP provider "http"
         (with provider_config as its named config "http-provider", if given)."""

@@ -32,23 +32,6 @@ class InterfaceTest(LatticeTest):
 
     probe_config: list = []
 
-    def ok(self, suffix, body=b""):
-        r = self.ctl(suffix, body)
-        self.assertTrue(r["success"], f"{suffix}: {r}")
-        return r
-
-    def wait_event(self, sub, name, pred=lambda d: True, timeout=20):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                m = sub.next(timeout=max(0.1, end - time.monotonic()))
-            except TimeoutError:
-                break
-            ev = m.json()
-            if ev["type"] == f"com.wasmcloud.lattice.{name}" and pred(ev["data"]):
-                return ev
-        self.fail(f"no {name} event within {timeout}s")
-
     def start_provider(self, ref, pid, config=()):
         sub = self.nc.subscribe(f"wasmbus.evt.{self.lattice}.provider_started")
         self.nc.flush()
