@@ -278,22 +278,30 @@ labels_satisfy(wc_host *h, const wc_lt_strmap *constraints)
     return 1;
 }
 
+/* Bid when the labels satisfy every constraint and the id does not run here. */
+static int
+should_bid(wc_host *h, const wc_lt_strmap *constraints, const wc_map *running, const char *id)
+{
+    int bid;
+
+    pthread_rwlock_rdlock(&h->lock);
+    bid = labels_satisfy(h, constraints) && !wc_map_has(running, id);
+    pthread_rwlock_unlock(&h->lock);
+    return bid;
+}
+
 static void
 component_auction(request *r)
 {
     wc_lt_component_auction_request req;
     wc_lt_component_auction_ack ack = {0};
-    int bid;
 
     /* A host that cannot or should not bid stays silent, even on a bad request. */
     if (r->body == NULL ||
         wc_lt_component_auction_request_decode(r->body, &req, &r->arena, &r->err) != 0) {
         return;
     }
-    pthread_rwlock_rdlock(&r->h->lock);
-    bid = labels_satisfy(r->h, &req.constraints) && !wc_map_has(&r->h->comps, req.component_id);
-    pthread_rwlock_unlock(&r->h->lock);
-    if (!bid) {
+    if (!should_bid(r->h, &req.constraints, &r->h->comps, req.component_id)) {
         return;
     }
     ack.component_ref = req.component_ref;
@@ -308,16 +316,12 @@ provider_auction(request *r)
 {
     wc_lt_provider_auction_request req;
     wc_lt_provider_auction_ack ack = {0};
-    int bid;
 
     if (r->body == NULL ||
         wc_lt_provider_auction_request_decode(r->body, &req, &r->arena, &r->err) != 0) {
         return;
     }
-    pthread_rwlock_rdlock(&r->h->lock);
-    bid = labels_satisfy(r->h, &req.constraints) && !wc_map_has(&r->h->provs, req.provider_id);
-    pthread_rwlock_unlock(&r->h->lock);
-    if (!bid) {
+    if (!should_bid(r->h, &req.constraints, &r->h->provs, req.provider_id)) {
         return;
     }
     ack.host_id = r->h->id;
