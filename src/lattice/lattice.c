@@ -250,6 +250,78 @@ wc_lattice_event(wc_lattice *lat, const char *source, const char *name, json_t *
 }
 
 int
+wc_lattice_request_json(wc_lattice *lat, const char *subject, const json_t *body,
+                        int64_t timeout_ms, json_t **out, wc_error *err)
+{
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    natsMsg *reply = NULL;
+    natsStatus s;
+    json_error_t jerr;
+
+    s = natsConnection_Request(&reply, lat->nc, subject, text != NULL ? text : "",
+                               text != NULL ? (int)strlen(text) : 0, timeout_ms);
+    free(text);
+    if (s == NATS_NO_RESPONDERS) {
+        return wc_error_set(err, WC_ENOENT, "%s: no responders", subject);
+    }
+    if (s != NATS_OK) {
+        return wc_lattice_error(err, s, subject);
+    }
+    *out = json_loadb(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply), 0, &jerr);
+    natsMsg_Destroy(reply);
+    if (*out == NULL) {
+        return wc_error_set(err, WC_EINVAL, "%s: the reply is not JSON: %s", subject, jerr.text);
+    }
+    return 0;
+}
+
+int
+wc_lattice_gather(wc_lattice *lat, const char *subject, const json_t *body, int64_t timeout_ms,
+                  void (*fn)(void *data, json_t *reply), void *data, wc_error *err)
+{
+    natsInbox *inbox = NULL;
+    natsSubscription *sub = NULL;
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    uint64_t end;
+    natsStatus s;
+
+    s = natsInbox_Create(&inbox);
+    if (s == NATS_OK) {
+        s = natsConnection_SubscribeSync(&sub, lat->nc, inbox);
+    }
+    if (s == NATS_OK) {
+        s = natsConnection_PublishRequest(lat->nc, subject, inbox, text != NULL ? text : "",
+                                          text != NULL ? (int)strlen(text) : 0);
+    }
+    free(text);
+    if (s != NATS_OK) {
+        natsSubscription_Destroy(sub);
+        natsInbox_Destroy(inbox);
+        return wc_lattice_error(err, s, subject);
+    }
+    end = (uint64_t)nats_Now() + (uint64_t)timeout_ms;
+    for (;;) {
+        int64_t left = (int64_t)(end - (uint64_t)nats_Now());
+        natsMsg *m = NULL;
+        json_t *j;
+
+        if (left <= 0 || natsSubscription_NextMsg(&m, sub, left) != NATS_OK) {
+            break;
+        }
+        /* A no-responders status has no body: skip anything that is not JSON. */
+        j = json_loadb(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), 0, NULL);
+        natsMsg_Destroy(m);
+        if (j != NULL) {
+            fn(data, j);
+            json_decref(j);
+        }
+    }
+    natsSubscription_Destroy(sub);
+    natsInbox_Destroy(inbox);
+    return 0;
+}
+
+int
 wc_lattice_valid_subject(const char *s, int wildcards)
 {
     const char *tok = s;

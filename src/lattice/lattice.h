@@ -69,6 +69,20 @@ int wc_lattice_reply_json(wc_lattice *lat, natsMsg *req, json_t *j);
 int wc_lattice_event(wc_lattice *lat, const char *source, const char *name, json_t *data);
 
 /**
+ * Request and parse the JSON reply (timeout in ms). 0 and *out (a new
+ * reference), WC_ETIMEDOUT, WC_ENOENT for "no responders", or WC_EINVAL for
+ * a reply that is not JSON.
+ */
+int wc_lattice_request_json(wc_lattice *lat, const char *subject, const json_t *body,
+                            int64_t timeout_ms, json_t **out, wc_error *err);
+/**
+ * Scatter/gather: publish body (may be NULL) with a fresh inbox and call fn
+ * for every JSON reply that arrives within timeout_ms (host.ping, auctions).
+ */
+int wc_lattice_gather(wc_lattice *lat, const char *subject, const json_t *body, int64_t timeout_ms,
+                      void (*fn)(void *data, json_t *reply), void *data, wc_error *err);
+
+/**
  * Is s a subject a guest or a config may name? Non-empty tokens separated by
  * dots, no spaces or control characters (nats.c does not check: a CR LF in
  * a subject would inject protocol commands); `*` and `>` tokens only when
