@@ -60,6 +60,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_wadm(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 
 #endif

@@ -72,6 +72,18 @@ const wc_command wc_commands[] = {
      "  --tier T      baseline (tcc, the default) or optimized (cc -O2)\n"
      "  --quiet       print only failures and the summary\n"
      "  --verbose     print every command as it runs\n"},
+    {"wadm", cmd_wadm, "Run wadm: deploy applications from OAM manifests",
+     "usage: wash wadm [OPTIONS]\n"
+     "\n"
+     "Serves the wadm API (wadm.api.{lattice}.model.*) and keeps the lattice running\n"
+     "the deployed applications. Several may run on one lattice: one leads and\n"
+     "reconciles, all answer the API. Environment: WADM_NATS_SERVER,\n"
+     "WASMCLOUD_LATTICE, WADM_JETSTREAM_DOMAIN; flags win.\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice name (default \"default\")\n"
+     "  --js-domain DOMAIN    JetStream domain\n"
+     "  --api-prefix PREFIX   API subject prefix (default wadm.api)\n"},
     {NULL, NULL, NULL, NULL},
 };
 
