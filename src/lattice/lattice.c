@@ -389,6 +389,9 @@ wc_lattice_bucket(wc_lattice *lat, const char *bucket, kvStore **out, wc_error *
     cfg.Bucket = bucket;
     cfg.History = 1;
     s = js_CreateKeyValue(out, lat->js, &cfg);
+    if (s != NATS_OK && js_KeyValue(out, lat->js, bucket) == NATS_OK) {
+        return 0; /* someone else created it meanwhile */
+    }
     if (s != NATS_OK) {
         char what[200];
 

@@ -1124,25 +1124,50 @@ reconcile(wadm *w)
     wc_vec_free(&apps);
 }
 
-/* Take or keep the leadership key; 1 if this server leads now. */
+/*
+ * Take or keep the leadership; 1 if this server leads now. The key holds the
+ * leader's id and when it last renewed (wall clock, ms). A server takes the
+ * key when it is absent or older than the TTL, with compare-and-set, so
+ * exactly one of several contenders wins.
+ */
 static int
 lead(wadm *w)
 {
+    char value[128];
+    kvEntry *e = NULL;
     natsStatus s;
+    uint64_t now_ms = (uint64_t)nats_Now();
 
+    snprintf(value, sizeof(value), "%s %llu", w->id, (unsigned long long)now_ms);
     if (w->is_leader) {
-        s = kvStore_Update(&w->leader_rev, w->leader, w->lattice, w->id, (int)strlen(w->id),
+        s = kvStore_Update(&w->leader_rev, w->leader, w->lattice, value, (int)strlen(value),
                            w->leader_rev);
         if (s != NATS_OK) {
             WC_WARN("wadm", "lost the leadership of lattice %s", w->lattice);
             w->is_leader = 0;
         }
-    } else {
-        s = kvStore_Create(&w->leader_rev, w->leader, w->lattice, w->id, (int)strlen(w->id));
-        if (s == NATS_OK) {
-            WC_INFO("wadm", "%s leads lattice %s", w->id, w->lattice);
-            w->is_leader = 1;
+        return w->is_leader;
+    }
+    s = kvStore_Get(&e, w->leader, w->lattice);
+    if (s == NATS_NOT_FOUND) {
+        s = kvStore_Create(&w->leader_rev, w->leader, w->lattice, value, (int)strlen(value));
+    } else if (s == NATS_OK) {
+        char held[128] = "";
+        unsigned long long at = 0;
+        size_t len = (size_t)kvEntry_ValueLen(e);
+
+        memcpy(held, kvEntry_Value(e), len < sizeof(held) - 1 ? len : sizeof(held) - 1);
+        if (sscanf(held, "%*s %llu", &at) == 1 && now_ms - at < w->cfg.leader_ttl_ns / 1000000) {
+            s = NATS_ERR; /* someone leads */
+        } else {
+            s = kvStore_Update(&w->leader_rev, w->leader, w->lattice, value, (int)strlen(value),
+                               kvEntry_Revision(e));
         }
+        kvEntry_Destroy(e);
+    }
+    if (s == NATS_OK) {
+        WC_INFO("wadm", "%s leads lattice %s", w->id, w->lattice);
+        w->is_leader = 1;
     }
     return w->is_leader;
 }
@@ -1187,29 +1212,6 @@ loop_main(void *arg)
 
 /* ---- start and stop ---- */
 
-static int
-open_bucket(wadm *w, const char *name, int64_t ttl_ms, kvStore **out, wc_error *err)
-{
-    kvConfig cfg;
-    natsStatus s = js_KeyValue(out, wc_lattice_js(w->lat), name);
-
-    if (s == NATS_OK) {
-        return 0;
-    }
-    kvConfig_Init(&cfg);
-    cfg.Bucket = name;
-    cfg.History = 1;
-    cfg.TTL = ttl_ms;
-    s = js_CreateKeyValue(out, wc_lattice_js(w->lat), &cfg);
-    if (s != NATS_OK && js_KeyValue(out, wc_lattice_js(w->lat), name) != NATS_OK) {
-        char what[200];
-
-        snprintf(what, sizeof(what), "creating KV bucket %s (is JetStream on?)", name);
-        return wc_lattice_error(err, s, what);
-    }
-    return 0;
-}
-
 int
 wadm_start(const wadm_server_config *cfg, wadm **out, wc_error *err)
 {
@@ -1235,9 +1237,8 @@ wadm_start(const wadm_server_config *cfg, wadm **out, wc_error *err)
     lc.js_domain = cfg->js_domain;
     lc.name = w->id;
     if ((rc = wc_lattice_connect(&lc, &w->lat, err)) != 0 ||
-        (rc = open_bucket(w, "wadm_manifests", 0, &w->manifests, err)) != 0 ||
-        (rc = open_bucket(w, "wadm_leader", (int64_t)(cfg->leader_ttl_ns / 1000000), &w->leader,
-                          err)) != 0) {
+        (rc = wc_lattice_bucket(w->lat, "wadm_manifests", &w->manifests, err)) != 0 ||
+        (rc = wc_lattice_bucket(w->lat, "wadm_leader", &w->leader, err)) != 0) {
         goto fail;
     }
     snprintf(bucket, sizeof(bucket), "CONFIGDATA_%s", w->lattice);

@@ -6,8 +6,9 @@
  * Any number of wadm servers may run on a lattice: every one answers the API
  * (queue group wadm_server; the state is in KV, written with compare-and-
  * set), and one of them, the leader, reconciles. Leadership is a key in the
- * KV bucket wadm_leader whose entries expire (TTL): the leader refreshes its
- * key every tick; when it stops doing so, another server takes over.
+ * KV bucket wadm_leader holding the leader's id and the time it last renewed
+ * it (every round); a key older than leader_ttl is taken over, by
+ * compare-and-set, by one of the others.
  */
 #ifndef WC_WADM_WADM_H
 #define WC_WADM_WADM_H
