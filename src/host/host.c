@@ -244,16 +244,45 @@ host_inventory(wc_host *h)
 
 /* ---- heartbeats ---- */
 
+/* Does a provider need another try (a listener that could not bind)? */
+static int
+any_unhealthy(wc_host *h)
+{
+    size_t pos = 0;
+    const char *key;
+    void *v;
+    int found = 0;
+
+    pthread_rwlock_rdlock(&h->lock);
+    while (!found && wc_map_next(&h->provs, &pos, &key, &v)) {
+        found = atomic_load(&((hprov *)v)->health) < 0;
+    }
+    pthread_rwlock_unlock(&h->lock);
+    return found;
+}
+
+/* Heartbeats, and once a second a retry for providers that failed to sync
+ * (an address still held by a provider stopping elsewhere, for example). */
 static void *
 heart_main(void *arg)
 {
     wc_host *h = arg;
-    uint64_t next = wc_now_ns() + h->cfg.heartbeat_ns;
+    uint64_t next = wc_now_ns() + h->cfg.heartbeat_ns, retry = wc_now_ns() + 1000000000ull;
 
     pthread_mutex_lock(&h->smu);
     while (!h->stopping) {
         struct timespec ts;
-        uint64_t now = wc_now_ns();
+        uint64_t now = wc_now_ns(), until;
+
+        if (now >= retry) {
+            pthread_mutex_unlock(&h->smu);
+            if (any_unhealthy(h)) {
+                host_enqueue(h, prov_sync, NULL, NULL);
+            }
+            retry = now + 1000000000ull;
+            pthread_mutex_lock(&h->smu);
+            continue;
+        }
 
         if (now >= next) {
             json_t *inv;
@@ -268,9 +297,10 @@ heart_main(void *arg)
             pthread_mutex_lock(&h->smu);
             continue;
         }
+        until = next < retry ? next : retry;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)((next - now) / 1000000000ull);
-        ts.tv_nsec += (long)((next - now) % 1000000000ull);
+        ts.tv_sec += (time_t)((until - now) / 1000000000ull);
+        ts.tv_nsec += (long)((until - now) % 1000000000ull);
         if (ts.tv_nsec >= 1000000000L) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;

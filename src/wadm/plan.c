@@ -13,6 +13,11 @@
  *    runs once per host).
  * A component whose image changed is updated in place (component.update:
  * the host swaps it without dropping requests), not restarted.
+ *
+ * Link partners go together: a host that this round gives the other end of
+ * one of the component's links ranks first. Built-in providers call
+ * components in their own process (there is no wRPC between hosts yet), so
+ * an HTTP server must share a host with the component it serves.
  */
 #include "wadm/plan.h"
 
@@ -21,6 +26,10 @@
 #include <string.h>
 
 /* Commands are gathered by phase, then sent in phase order. */
+
+typedef struct placed {
+    const char *id, *host;
+} placed;
 enum { PH_CONFIG, PH_START, PH_LINK, PH_REMOVE, PH_COUNT };
 
 typedef struct planner {
@@ -29,6 +38,8 @@ typedef struct planner {
     const wadm_state *st;
     wadm_plan *out;
     WC_VEC(wadm_cmd) phase[PH_COUNT];
+    /* Where this round put each id: placement keeps link partners together. */
+    WC_VEC(placed) placed;
 } planner;
 
 typedef struct app_ctx {
@@ -185,6 +196,34 @@ spread_counts(const wadm_scaler *s, uint32_t *counts)
         }
     }
     free(order);
+}
+
+/* Is a link partner of c (in its manifest) placed on host this round? */
+static int
+partner_here(app_ctx *a, const wadm_component *c, const char *host)
+{
+    const wadm_manifest *m = a->app->deployed;
+
+    for (size_t i = 0; i < m->ncomponents; i++) {
+        const wadm_component *o = &m->components[i];
+
+        for (size_t k = 0; k < o->nlinks; k++) {
+            const char *partner = NULL;
+
+            if (o == c) {
+                partner = resolve_id(a->p, m, o->links[k].target);
+            } else if (strcmp(o->links[k].target, c->name) == 0) {
+                partner = resolve_id(a->p, m, o->name);
+            }
+            for (size_t p = 0; partner != NULL && p < a->p->placed.n; p++) {
+                if (strcmp(a->p->placed.v[p].id, partner) == 0 &&
+                    strcmp(a->p->placed.v[p].host, host) == 0) {
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
 }
 
 static size_t
@@ -397,10 +436,12 @@ place(app_ctx *a, const wadm_component *c, placement *where)
                     continue;
                 }
                 r = running_on(&st->hosts[h], c->id, provider);
-                /* Keep what runs (for this spread best), else the least loaded. */
-                rank = r != NULL && r->spread != NULL && strcmp(r->spread, sp->name) == 0 ? 3
-                       : r != NULL                                                        ? 2
-                                                                                          : 1;
+                /* With a link partner first, then where it runs (for this
+                 * spread best), then the least loaded. */
+                rank = (partner_here(a, c, st->hosts[h].id) ? 4 : 0) +
+                       (r != NULL && r->spread != NULL && strcmp(r->spread, sp->name) == 0 ? 3
+                        : r != NULL                                                        ? 2
+                                                                                           : 1);
                 if (best == st->nhosts || rank > best_rank ||
                     (rank == best_rank &&
                      load(&st->hosts[h], provider) < load(&st->hosts[best], provider))) {
@@ -431,6 +472,13 @@ reconcile_component(app_ctx *a, const wadm_component *c)
     }
     where = calloc(st->nhosts ? st->nhosts : 1, sizeof(*where));
     place(a, c, where);
+    for (size_t h = 0; h < st->nhosts; h++) {
+        if (where[h].count > 0) {
+            placed pl = {c->id, st->hosts[h].id};
+
+            wc_vec_push(&a->p->placed, pl);
+        }
+    }
     for (size_t h = 0; h < st->nhosts; h++) {
         const wadm_host *host = &st->hosts[h];
         const wadm_running *r = running_on(host, c->id, provider);
@@ -670,7 +718,7 @@ remove_stale(app_ctx *a)
 void
 wadm_plan_compute(const wadm_app *apps, size_t napps, const wadm_state *st, wadm_plan *out)
 {
-    planner p = {apps, napps, st, out, {{0}}};
+    planner p = {apps, napps, st, out, {{0}}, {0}};
 
     memset(out, 0, sizeof(*out));
     wc_arena_init(&out->arena, 4096);
@@ -721,6 +769,7 @@ wadm_plan_compute(const wadm_app *apps, size_t napps, const wadm_state *st, wadm
         }
         wc_vec_free(&p.phase[ph]);
     }
+    wc_vec_free(&p.placed);
 }
 
 void

@@ -543,7 +543,34 @@ TEST(component_dropped_in_a_new_version_is_stopped)
     wadm_manifest_free(without);
 }
 
-TEST_MAIN(TEST_ENTRY(fresh_deploy_puts_config_then_runs_then_links),
+TEST(link_partners_share_a_host)
+{
+    char *text = replace(HELLO_V1, "daemonscaler", "spreadscaler");
+    wadm_manifest *m = manifest(text);
+    const wadm_manifest *vs[] = {m};
+    wadm_app app = {"hello", m, vs, 1};
+    thost a, b;
+    wadm_host hosts[2];
+    wadm_state st = {0};
+
+    host(&a, "NA", "zone=east");
+    host(&b, "NB", "zone=west");
+    runs_provider(&a, "busy", "ghcr.io/x/y:1", NULL); /* by load alone: NB */
+    hosts[0] = a.h;
+    hosts[1] = b.h;
+    st.hosts = hosts;
+    st.nhosts = 2;
+    CHECK(check_plan(&app, 1, &st, "reconciling", NULL, "put config hello-listen",
+                     "scale " WEB " on NA to 4", "start provider " HTTP " on NA",
+                     "put link " HTTP " -> " WEB " wasi:http (default)", NULL));
+    free(text);
+    host_free(&a);
+    host_free(&b);
+    wadm_manifest_free(m);
+}
+
+TEST_MAIN(TEST_ENTRY(link_partners_share_a_host),
+          TEST_ENTRY(fresh_deploy_puts_config_then_runs_then_links),
           TEST_ENTRY(steady_state_needs_nothing), TEST_ENTRY(spread_weights_split_instances),
           TEST_ENTRY(host_loss_moves_the_component), TEST_ENTRY(version_upgrade_updates_in_place),
           TEST_ENTRY(partial_failure_places_what_it_can),
