@@ -684,7 +684,7 @@ strmap_field(ctx *c, const char *key, const node *n, int label_keys, wadm_map *o
     out->v = wc_arena_calloc(c->a, n->nkids / 2 + 1, sizeof(*out->v));
     for (const node *k = n->first; k != NULL; k = k->next->next, i++) {
         size_t kmark;
-        char *name;
+        char *name = NULL;
 
         if (k->kind != N_SCALAR) {
             rc = fail(c, k, "mapping keys must be strings");
