@@ -55,6 +55,7 @@ const wc_command *wc_find_command(const char *name);
 /** Print "wash CMD: message" to stderr. */
 void wc_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+int cmd_app(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);

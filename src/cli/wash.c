@@ -10,6 +10,24 @@
 #include <string.h>
 
 const wc_command wc_commands[] = {
+    {"app", cmd_app, "Deploy and manage applications (OAM manifests) through wadm",
+     "usage: wash app SUBCOMMAND [OPTIONS]\n"
+     "\n"
+     "  validate FILE.yaml     check a manifest here; errors give the path and line\n"
+     "  deploy FILE.yaml       put the manifest (name and version from the file) and\n"
+     "                         deploy it; relative file:// images resolve against the\n"
+     "                         manifest's directory\n"
+     "  list                   applications, their versions and status\n"
+     "  status NAME            the deployment status\n"
+     "  get NAME [--version V] the stored manifest (JSON)\n"
+     "  versions NAME          stored versions and which is deployed\n"
+     "  undeploy NAME          stop what the application runs\n"
+     "  delete NAME [--version V]  delete one version, or all (undeploying)\n"
+     "\n"
+     "  --nats-url URL         NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME     lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT    table (default) or json\n"
+     "  --timeout DURATION     how long to wait for wadm (default 5s)\n"},
     {"host", cmd_host, "Run a lattice host (components and built-in providers over NATS)",
      "usage: wash host [OPTIONS]\n"
      "\n"

@@ -22,6 +22,7 @@ struct wc_lattice {
     char *lattice;
     char *url;
     atomic_int connected;
+    atomic_int closing; /* a disconnect now is ours: not worth a warning */
     void (*on_reconnect)(void *data);
     void (*on_disconnect)(void *data);
     void *cb_data;
@@ -55,6 +56,9 @@ disconnected_cb(natsConnection *nc, void *closure)
     wc_lattice *lat = closure;
 
     atomic_store(&lat->connected, 0);
+    if (atomic_load(&lat->closing)) {
+        return;
+    }
     WC_WARN("lattice", "disconnected from NATS; reconnecting");
     if (lat->on_disconnect != NULL) {
         lat->on_disconnect(lat->cb_data);
@@ -152,6 +156,7 @@ wc_lattice_close(wc_lattice *lat, uint64_t flush_timeout_ns)
     if (lat->nc != NULL && flush_timeout_ns != 0 && atomic_load(&lat->connected)) {
         natsConnection_FlushTimeout(lat->nc, (int64_t)(flush_timeout_ns / 1000000));
     }
+    atomic_store(&lat->closing, 1);
     jsCtx_Destroy(lat->js);
     if (lat->nc != NULL) {
         natsConnection_Close(lat->nc);

@@ -190,6 +190,54 @@ class DeployTest(WadmTest):
         self.assertTrue(all(h.running() for h in self.hosts))
 
 
+class CliTest(WadmTest):
+    def wash_app(self, *args, stdout_only=False):
+        r = subprocess.run([str(wash()), "app", *args, "--nats-url", self.nats.url],
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout if stdout_only else r.stdout + r.stderr
+
+    def test_wash_app_with_a_relative_image(self):
+        import shutil
+        self.start_host()
+        self.start_wadm()
+        appdir = self.workdir / "myapp"
+        appdir.mkdir()
+        shutil.copy(HELLO, appdir / "hello.wasm")
+        port = free_port()
+        text = manifest(port=port).replace(f"file://{HELLO}", "file://./hello.wasm")
+        (appdir / "wadm.yaml").write_text(text)
+        rc, out = self.wash_app("validate", str(appdir / "wadm.yaml"))
+        self.assertEqual(rc, 0, out)
+        rc, out = self.wash_app("deploy", str(appdir / "wadm.yaml"))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Deployed hello v1", out)
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(lambda: http_get(url, allow_refused=True)[0] == 200, timeout=30,
+                 what="the app to answer")
+        stored = self.api("get.hello")["manifest"]["spec"]["components"][0]["properties"]
+        self.assertEqual(stored["image"], f"file://{appdir}/hello.wasm")
+        wait_for(lambda: self.wash_app("status", "hello")[1].strip() == "hello: deployed",
+                 timeout=20, what="wash app status to say deployed")
+        rc, out = self.wash_app("list")
+        self.assertIn("hello", out)
+        rc, out = self.wash_app("list", "-o", "json", stdout_only=True)
+        self.assertEqual(json.loads(out)[0]["deployed_version"], "v1")
+        # Deploying the same file again is fine (same version: deploy it).
+        self.assertEqual(self.wash_app("deploy", str(appdir / "wadm.yaml"))[0], 0)
+        rc, out = self.wash_app("undeploy", "hello")
+        self.assertEqual((rc, out.strip()), (0, "Undeployed hello"))
+        rc, out = self.wash_app("delete", "hello")
+        self.assertEqual(rc, 0, out)
+        # A bad file is refused before anything is sent, naming the line.
+        (appdir / "bad.yaml").write_text(text.replace("instances: 2", "instances: [2]"))
+        rc, out = self.wash_app("deploy", str(appdir / "bad.yaml"))
+        self.assertEqual(rc, 1)
+        self.assertIn("line 17", out)
+        rc, out = self.wash_app("status", "nope")
+        self.assertEqual(rc, 1)
+        self.assertIn("not found", out)
+
+
 class RollingTest(WadmTest):
     def test_v2_rolls_without_a_failed_request(self):
         self.start_host()
