@@ -569,7 +569,62 @@ TEST(link_partners_share_a_host)
     wadm_manifest_free(m);
 }
 
-TEST_MAIN(TEST_ENTRY(link_partners_share_a_host),
+TEST(shared_component_is_linked_not_run)
+{
+    wadm_manifest *shared =
+        manifest("apiVersion: core.oam.dev/v1beta1\n"
+                 "kind: Application\n"
+                 "metadata:\n"
+                 "  name: base\n"
+                 "  annotations: {version: v1, "
+                 "experimental.wasmcloud.dev/shared: 'true'}\n"
+                 "spec:\n"
+                 "  components:\n"
+                 "    - name: db\n"
+                 "      type: component\n"
+                 "      properties: {image: file:///db.wasm}\n"
+                 "      traits:\n"
+                 "        - {type: spreadscaler, properties: {instances: 1}}\n");
+    wadm_manifest *user = manifest("apiVersion: core.oam.dev/v1beta1\n"
+                                   "kind: Application\n"
+                                   "metadata: {name: shop, annotations: {version: v1}}\n"
+                                   "spec:\n"
+                                   "  components:\n"
+                                   "    - name: db\n"
+                                   "      type: component\n"
+                                   "      properties: {application: {name: base, component: db}}\n"
+                                   "    - name: api\n"
+                                   "      type: component\n"
+                                   "      properties: {image: file:///api.wasm}\n"
+                                   "      traits:\n"
+                                   "        - {type: spreadscaler, properties: {instances: 1}}\n"
+                                   "        - type: link\n"
+                                   "          properties: {target: db, namespace: test, package: "
+                                   "db, interfaces: [query]}\n");
+    const wadm_manifest *sv[] = {shared}, *uv[] = {user};
+    wadm_app apps[2] = {{"shop", user, uv, 1}, {"base", shared, sv, 1}};
+    thost a;
+    wadm_host hosts[1];
+    wadm_state st = {0};
+
+    host(&a, "NA", "zone=east");
+    runs(&a, "base-db", "file:///db.wasm", 1, "base", "default");
+    hosts[0] = a.h;
+    st.hosts = hosts;
+    st.nhosts = 1;
+    /* shop runs only api, and links it to base's db by base's id. */
+    CHECK(check_plan(apps, 2, &st, "reconciling", NULL, "scale shop-api on NA to 1",
+                     "put link shop-api -> base-db test:db (default)", NULL));
+    /* With base undeployed, shop cannot be satisfied. */
+    apps[1].deployed = NULL;
+    CHECK(check_plan(apps, 1, &st, "failed", "shared application base", "scale shop-api on NA to 1",
+                     NULL));
+    host_free(&a);
+    wadm_manifest_free(shared);
+    wadm_manifest_free(user);
+}
+
+TEST_MAIN(TEST_ENTRY(shared_component_is_linked_not_run), TEST_ENTRY(link_partners_share_a_host),
           TEST_ENTRY(fresh_deploy_puts_config_then_runs_then_links),
           TEST_ENTRY(steady_state_needs_nothing), TEST_ENTRY(spread_weights_split_instances),
           TEST_ENTRY(host_loss_moves_the_component), TEST_ENTRY(version_upgrade_updates_in_place),
