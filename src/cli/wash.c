@@ -28,6 +28,11 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME     lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT    table (default) or json\n"
      "  --timeout DURATION     how long to wait for wadm (default 5s)\n"},
+    {"down", cmd_down, "Stop what 'wash up' started",
+     "usage: wash down [--state-dir DIR]\n"
+     "\n"
+     "Stops the platform 'wash up' started (from any terminal): asks it to stop,\n"
+     "waits up to 20s, then kills whatever it started that is still running.\n"},
     {"host", cmd_host, "Run a lattice host (components and built-in providers over NATS)",
      "usage: wash host [OPTIONS]\n"
      "\n"
@@ -77,6 +82,21 @@ const wc_command wc_commands[] = {
      "  --env KEY=VALUE     environment of the component (repeatable)\n"
      "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
      "  --tier T            auto (default), baseline or optimized\n"},
+    {"up", cmd_up, "Run a whole platform here: NATS, a host and wadm",
+     "usage: wash up [OPTIONS]\n"
+     "\n"
+     "Starts nats-server with JetStream (its state in the state directory), then a\n"
+     "host and wadm in this process, prints where everything is, and runs until\n"
+     "Ctrl-C or 'wash down'.\n"
+     "\n"
+     "  --nats-url URL       use this NATS instead of starting one\n"
+     "  --nats-port N        port for the NATS started here (default 4222)\n"
+     "  -x, --lattice NAME   lattice name (default \"default\")\n"
+     "  -d, --detached       return once everything answers (logs in the state dir)\n"
+     "  --no-embed           run host and wadm as separate processes (also\n"
+     "                       WASH_NO_EMBED=1)\n"
+     "  --state-dir DIR      default $WASH_STATE_DIR, $XDG_STATE_HOME/wasmcloud-c or\n"
+     "                       ~/.local/state/wasmcloud-c\n"},
     {"version", cmd_version, "Print the version of wash and its engine",
      "usage: wash version\n\nPrints the version of wash and of the components it was built "
      "with.\n"},
