@@ -28,11 +28,25 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME     lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT    table (default) or json\n"
      "  --timeout DURATION     how long to wait for wadm (default 5s)\n"},
+    {"config", cmd_ctl, "Put, get or delete named configuration",
+     "usage: wash config put NAME KEY=VALUE... | get NAME | del NAME\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
     {"down", cmd_down, "Stop what 'wash up' started",
      "usage: wash down [--state-dir DIR]\n"
      "\n"
      "Stops the platform 'wash up' started (from any terminal): asks it to stop,\n"
      "waits up to 20s, then kills whatever it started that is still running.\n"},
+    {"get", cmd_ctl, "List hosts, inventories or links",
+     "usage: wash get hosts | inventory [HOST] | links\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
     {"host", cmd_host, "Run a lattice host (components and built-in providers over NATS)",
      "usage: wash host [OPTIONS]\n"
      "\n"
@@ -58,6 +72,23 @@ const wc_command wc_commands[] = {
      "usage: wash inspect COMPONENT.wasm\n\n"
      "Prints the imports and exports of a component as WIT-like text (or the\n"
      "imports and exports of a core module).\n"},
+    {"label", cmd_ctl, "Set or remove a host label",
+     "usage: wash label HOST KEY=VALUE | wash label HOST KEY --delete\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
+    {"link", cmd_ctl, "Put, delete or list links",
+     "usage: wash link put SOURCE TARGET NAMESPACE PACKAGE --interface I [--interface I...]\n"
+     "                      [--link-name N] [--source-config C] [--target-config C]\n"
+     "       wash link del SOURCE NAMESPACE PACKAGE [--link-name N]\n"
+     "       wash link get\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
     {"run", cmd_run, "Run a command component (wasi:cli/run)",
      "usage: wash run [OPTIONS] COMPONENT [ARGS...]\n"
      "\n"
@@ -70,6 +101,13 @@ const wc_command wc_commands[] = {
      "  --timeout DURATION  stop the guest after this long (for example 30s)\n"
      "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
      "  --tier T            auto (default), baseline or optimized\n"},
+    {"scale", cmd_ctl, "Scale a component (max concurrent instances)",
+     "usage: wash scale component ID --max N [--host-id H]\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
     {"serve", cmd_serve, "Serve an HTTP component (wasi:http/proxy)",
      "usage: wash serve [OPTIONS] COMPONENT\n"
      "\n"
@@ -82,6 +120,21 @@ const wc_command wc_commands[] = {
      "  --env KEY=VALUE     environment of the component (repeatable)\n"
      "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
      "  --tier T            auto (default), baseline or optimized\n"},
+    {"start", cmd_ctl, "Start a component or provider (auction unless --host-id)",
+     "usage: wash start component REF ID [--max N] [--config NAME...] [--host-id H]\n"
+     "       wash start provider REF ID [--config NAME...] [--host-id H]\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
+    {"stop", cmd_ctl, "Stop a component or provider",
+     "usage: wash stop component|provider ID [--host-id H]\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   table (default) or json\n"
+     "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
     {"up", cmd_up, "Run a whole platform here: NATS, a host and wadm",
      "usage: wash up [OPTIONS]\n"
      "\n"
@@ -100,16 +153,6 @@ const wc_command wc_commands[] = {
     {"version", cmd_version, "Print the version of wash and its engine",
      "usage: wash version\n\nPrints the version of wash and of the components it was built "
      "with.\n"},
-    {"wast", cmd_wast, "Run WebAssembly specification test scripts (.wast)",
-     "usage: wash wast [--tier baseline|optimized] [--quiet] FILE.wast...\n"
-     "\n"
-     "Runs WebAssembly spec test scripts against the engine, as `wasmtime wast` does.\n"
-     "Each failure is printed; the last line is \"N passed, N failed\". The exit\n"
-     "status is 0 only if nothing failed.\n"
-     "\n"
-     "  --tier T      baseline (tcc, the default) or optimized (cc -O2)\n"
-     "  --quiet       print only failures and the summary\n"
-     "  --verbose     print every command as it runs\n"},
     {"wadm", cmd_wadm, "Run wadm: deploy applications from OAM manifests",
      "usage: wash wadm [OPTIONS]\n"
      "\n"
@@ -122,6 +165,16 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME    lattice name (default \"default\")\n"
      "  --js-domain DOMAIN    JetStream domain\n"
      "  --api-prefix PREFIX   API subject prefix (default wadm.api)\n"},
+    {"wast", cmd_wast, "Run WebAssembly specification test scripts (.wast)",
+     "usage: wash wast [--tier baseline|optimized] [--quiet] FILE.wast...\n"
+     "\n"
+     "Runs WebAssembly spec test scripts against the engine, as `wasmtime wast` does.\n"
+     "Each failure is printed; the last line is \"N passed, N failed\". The exit\n"
+     "status is 0 only if nothing failed.\n"
+     "\n"
+     "  --tier T      baseline (tcc, the default) or optimized (cc -O2)\n"
+     "  --quiet       print only failures and the summary\n"
+     "  --verbose     print every command as it runs\n"},
     {NULL, NULL, NULL, NULL},
 };
 
