@@ -28,6 +28,11 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME     lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT    table (default) or json\n"
      "  --timeout DURATION     how long to wait for wadm (default 5s)\n"},
+    {"completions", cmd_completions, "Print shell completion for bash, zsh or fish",
+     "usage: wash completions bash|zsh|fish\n\n"
+     "Prints a completion script: commands, their flags, and live names (apps,\n"
+     "component ids, host ids) from the lattice at $WASH_NATS_URL (default\n"
+     "nats://127.0.0.1:4222). bash: source <(wash completions bash)\n"},
     {"config", cmd_ctl, "Put, get or delete named configuration",
      "usage: wash config put NAME KEY=VALUE... | get NAME | del NAME\n"
      "\n"
@@ -35,6 +40,10 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT   table (default) or json\n"
      "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
+    {"docs", cmd_docs, "Write the command reference (docs/cli/*.md)",
+     "usage: wash docs [DIR] [--check]\n\n"
+     "Writes DIR/README.md and DIR/COMMAND.md (default DIR docs/cli) from the command\n"
+     "table; --check only compares and fails if they differ.\n"},
     {"down", cmd_down, "Stop what 'wash up' started",
      "usage: wash down [--state-dir DIR]\n"
      "\n"
@@ -175,6 +184,8 @@ const wc_command wc_commands[] = {
      "  --tier T      baseline (tcc, the default) or optimized (cc -O2)\n"
      "  --quiet       print only failures and the summary\n"
      "  --verbose     print every command as it runs\n"},
+    /* Hidden: live names for the completion scripts. */
+    {"__complete", cmd_complete, NULL, "usage: wash __complete apps|hosts|components|providers\n"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -195,7 +206,9 @@ usage(FILE *out)
     fprintf(out, "usage: wash <command> [options]\n\n"
                  "wash is the command line of wasmCloud in C.\n\nCommands:\n");
     for (const wc_command *c = wc_commands; c->name != NULL; c++) {
-        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+        if (c->summary != NULL) { /* NULL: hidden */
+            fprintf(out, "  %-12s %s\n", c->name, c->summary);
+        }
     }
     fprintf(out, "\nRun 'wash <command> --help' for a command's options.\n");
 }

@@ -238,6 +238,27 @@ class CliTest(WadmTest):
         self.assertIn("not found", out)
 
 
+class CompletionTest(WadmTest):
+    def test_bash_completes_an_app_name(self):
+        self.start_host()
+        self.start_wadm()
+        r = self.api("put", manifest(name="shopfront", port=free_port()).encode())
+        self.assertEqual(r["result"], "created")
+        script = ('source <(wash completions bash); '
+                  'COMP_WORDS=(wash app status sh); COMP_CWORD=3; _wash; '
+                  'echo "apps: ${COMPREPLY[*]}"; '
+                  'COMP_WORDS=(wash ap); COMP_CWORD=1; _wash; echo "cmds: ${COMPREPLY[*]}"; '
+                  'COMP_WORDS=(wash app deploy --nats); COMP_CWORD=3; _wash; '
+                  'echo "flags: ${COMPREPLY[*]}"')
+        env = {**os.environ, "WASH_NATS_URL": self.nats.url,
+               "PATH": f"{Path(wash()).parent}:{os.environ['PATH']}"}
+        r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env,
+                           timeout=30)
+        self.assertIn("apps: shopfront", r.stdout, r.stderr)
+        self.assertIn("cmds: app", r.stdout)
+        self.assertIn("flags: --nats-url", r.stdout)
+
+
 class RollingTest(WadmTest):
     def test_v2_rolls_without_a_failed_request(self):
         self.start_host()
