@@ -56,13 +56,16 @@ const wc_command *wc_find_command(const char *name);
 void wc_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cmd_app(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 int cmd_completions(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_dev(int argc, char **argv);
 int cmd_docs(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_new(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_up(int argc, char **argv);

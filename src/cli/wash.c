@@ -28,6 +28,11 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME     lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT    table (default) or json\n"
      "  --timeout DURATION     how long to wait for wadm (default 5s)\n"},
+    {"build", cmd_build, "Build a component project (C or JavaScript)",
+     "usage: wash build [DIR]\n\n"
+     "Builds the project in DIR (default .) into DIR/build/NAME.wasm: index.js with\n"
+     "componentize-js, or the .c files with clang for wasm32-wasi, then jco embed\n"
+     "(the WIT in DIR/wit) and jco new with the preview1 reactor adapter.\n"},
     {"completions", cmd_completions, "Print shell completion for bash, zsh or fish",
      "usage: wash completions bash|zsh|fish\n\n"
      "Prints a completion script: commands, their flags, and live names (apps,\n"
@@ -40,6 +45,13 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT   table (default) or json\n"
      "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
+    {"dev", cmd_dev, "Build, deploy and redeploy a component project on every change",
+     "usage: wash dev [DIR] [--nats-url URL]\n"
+     "\n"
+     "Builds DIR (default .), deploys DIR/wadm.yaml to the platform (starting one with\n"
+     "'wash up --detached' if none answers), then rebuilds and redeploys whenever a\n"
+     "source, WIT or wadm.yaml changes, until Ctrl-C. Each build is a new version;\n"
+     "the component is updated in place.\n"},
     {"docs", cmd_docs, "Write the command reference (docs/cli/*.md)",
      "usage: wash docs [DIR] [--check]\n\n"
      "Writes DIR/README.md and DIR/COMMAND.md (default DIR docs/cli) from the command\n"
@@ -98,6 +110,11 @@ const wc_command wc_commands[] = {
      "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
      "  -o, --output FORMAT   table (default) or json\n"
      "  --timeout DURATION    how long to wait for answers (default 5s)\n"},
+    {"new", cmd_new, "Create a component project from a template",
+     "usage: wash new component NAME [--template c|js]\n\n"
+     "Creates NAME/: an HTTP hello component (C or JavaScript, default js), its WIT\n"
+     "with the WASI deps, and a wadm.yaml to deploy it.\n\n"
+     "  -t, --template T   c or js\n"},
     {"run", cmd_run, "Run a command component (wasi:cli/run)",
      "usage: wash run [OPTIONS] COMPONENT [ARGS...]\n"
      "\n"
