@@ -149,6 +149,54 @@ wait_nats(const char *url, uint64_t timeout_ns, pid_t child, wc_error *err)
     }
 }
 
+static void
+count_reply(void *data, json_t *reply)
+{
+    (*(int *)data)++;
+}
+
+/* With --no-embed: wait until the separate host and wadm answer. */
+static int
+wait_parts(const char *url, const char *lattice, pid_t host, pid_t wadm_pid, wc_error *err)
+{
+    uint64_t end = wc_now_ns() + 30ull * 1000000000ull;
+    wc_lattice_config lc;
+    wc_lattice *lat = NULL;
+    char ping[300], list[300];
+    int rc;
+
+    wc_lattice_config_init(&lc);
+    lc.url = url;
+    lc.lattice = lattice;
+    if ((rc = wc_lattice_connect(&lc, &lat, err)) != 0) {
+        return rc;
+    }
+    snprintf(ping, sizeof(ping), "wasmbus.ctl.v1.%s.host.ping", lattice);
+    snprintf(list, sizeof(list), "wadm.api.%s.model.list", lattice);
+    for (;;) {
+        int hosts = 0;
+        json_t *r = NULL;
+
+        wc_lattice_gather(lat, ping, NULL, 200, count_reply, &hosts, NULL);
+        if (hosts > 0 && wc_lattice_request_json(lat, list, NULL, 200, &r, NULL) == 0) {
+            json_decref(r);
+            break;
+        }
+        if (!alive(host) || !alive(wadm_pid)) {
+            rc = wc_error_set(err, WC_EIO, "the %s process exited at start",
+                              alive(host) ? "wadm" : "host");
+            break;
+        }
+        if (wc_now_ns() > end) {
+            rc = wc_error_set(err, WC_ETIMEDOUT, "the host and wadm did not answer in 30s");
+            break;
+        }
+        usleep(100000);
+    }
+    wc_lattice_close(lat, 0);
+    return rc;
+}
+
 static int
 write_state(const char *dir, json_t *st)
 {
@@ -342,6 +390,10 @@ cmd_up(int argc, char **argv)
             char *wargv[] = {self, "wadm", "--nats-url", url, "-x", (char *)lattice, NULL};
 
             wadm_pid = spawn(wargv, log);
+        }
+        if (wait_parts(url, lattice, host_pid, wadm_pid, &err) != 0) {
+            wc_cli_error("up", "%s; see %s/host.log and %s/wadm.log", err.msg, dir, dir);
+            goto out;
         }
     } else {
         wc_host_config hc;
