@@ -146,6 +146,17 @@ const wc_command wc_commands[] = {
      "  --env KEY=VALUE     environment of the component (repeatable)\n"
      "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
      "  --tier T            auto (default), baseline or optimized\n"},
+    {"spy", cmd_spy, "Watch the lattice events about a component or provider",
+     "usage: wash spy ID [OPTIONS]\n"
+     "\n"
+     "Prints each lattice event that names ID (scaled, failed, linked, unlinked,\n"
+     "started, stopped) as it happens. Invocations are not traced yet.\n"
+     "\n"
+     "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
+     "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"
+     "  -o, --output FORMAT   text (default) or json (whole CloudEvents)\n"
+     "  --count N             stop after N events\n"
+     "  --timeout DURATION    stop after this long\n"},
     {"start", cmd_ctl, "Start a component or provider (auction unless --host-id)",
      "usage: wash start component REF ID [--max N] [--config NAME...] [--host-id H]\n"
      "       wash start provider REF ID [--config NAME...] [--host-id H]\n"

@@ -73,6 +73,24 @@ class CliTest(LatticeTest):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no host runs component nope", r.stderr)
 
+    def test_spy_shows_the_events_of_one_component(self):
+        host = self.start_host()
+        spy = subprocess.Popen([str(wash()), "spy", "hello", "--count", "2", "--timeout", "30s",
+                                "--nats-url", self.nats.url], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: spy.stderr.readline().startswith("Watching"), what="spy to listen")
+        self.wash("start", "component", f"file://{HELLO}", "other")
+        self.wash("start", "component", f"file://{HELLO}", "hello")
+        wait_for(lambda: len(self.inventory()["components"]) == 2, what="both started")
+        self.wash("stop", "component", "hello")
+        out, _ = spy.communicate(timeout=30)
+        lines = out.strip().splitlines()
+        self.assertEqual(len(lines), 2, out)
+        self.assertIn("component_scaled", lines[0])
+        self.assertIn('"max_instances":1', lines[0])
+        self.assertIn('"max_instances":0', lines[1])
+        self.assertNotIn("other", out)
+
     def test_no_host_says_what_to_do(self):
         r = self.wash("start", "component", f"file://{HELLO}", "x", ok=False)
         self.assertEqual(r.returncode, 1)
