@@ -25,12 +25,9 @@ cmd_run(int argc, char **argv)
     wc_strlist envs = {NULL, 0}, dirs = {NULL, 0};
     int npos, rc, status = 1;
     const wc_option opts[] = {
-        {"env", 'e', WC_OPT_LIST, &envs},
-        {"dir", 0, WC_OPT_LIST, &dirs},
-        {"timeout", 0, WC_OPT_DURATION, &timeout},
-        {"max-memory", 0, WC_OPT_UINT, &max_memory},
-        {"tier", 0, WC_OPT_STRING, &tier},
-        {NULL, 0, 0, NULL},
+        {"env", 'e', WC_OPT_LIST, &envs},          {"dir", 0, WC_OPT_LIST, &dirs},
+        {"timeout", 0, WC_OPT_DURATION, &timeout}, {"max-memory", 0, WC_OPT_UINT, &max_memory},
+        {"tier", 0, WC_OPT_STRING, &tier},         {NULL, 0, 0, NULL},
     };
     wc_engine_config cfg;
     wc_engine *engine = NULL;
@@ -65,8 +62,7 @@ cmd_run(int argc, char **argv)
     if (max_memory != 0) {
         cfg.max_memory_bytes = max_memory;
     }
-    if (wc_cli_read_file(path, &bytes, &err) != 0 ||
-        wc_engine_new(&cfg, &engine, &err) != 0 ||
+    if (wc_cli_read_file(path, &bytes, &err) != 0 || wc_engine_new(&cfg, &engine, &err) != 0 ||
         wc_component_new(engine, bytes.buf, bytes.len, &comp, &err) != 0) {
         wc_cli_error("run", "%s", err.msg);
         goto out;

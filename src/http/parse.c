@@ -113,8 +113,7 @@ wc_http_parse_request(const char *buf, size_t len, wc_http_head *h)
         }
     }
     if (sp2 == sp1 + 1 || sp2 == end || end - sp2 - 1 != 8 ||
-        memcmp(buf + sp2 + 1, "HTTP/1.", 7) != 0 ||
-        (buf[sp2 + 8] != '0' && buf[sp2 + 8] != '1')) {
+        memcmp(buf + sp2 + 1, "HTTP/1.", 7) != 0 || (buf[sp2 + 8] != '0' && buf[sp2 + 8] != '1')) {
         return WC_HTTP_BAD;
     }
     h->method = buf + pos;

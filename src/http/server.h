@@ -39,11 +39,11 @@ typedef struct wc_http_header {
 typedef void (*wc_http_handler_fn)(void *data, wc_http_req *req);
 
 typedef struct wc_http_server_config {
-    const char *addr;          /* "127.0.0.1:8080", "[::1]:0"; port 0 picks a free port */
-    int workers;               /* default: number of CPUs */
-    size_t max_header_bytes;   /* default 64 KiB; beyond: 431 */
-    uint64_t max_body_bytes;   /* 0: unlimited; beyond: 413 */
-    size_t pipe_bytes;         /* body buffering per direction, default 256 KiB */
+    const char *addr;        /* "127.0.0.1:8080", "[::1]:0"; port 0 picks a free port */
+    int workers;             /* default: number of CPUs */
+    size_t max_header_bytes; /* default 64 KiB; beyond: 431 */
+    uint64_t max_body_bytes; /* 0: unlimited; beyond: 413 */
+    size_t pipe_bytes;       /* body buffering per direction, default 256 KiB */
 } wc_http_server_config;
 
 void wc_http_server_config_init(wc_http_server_config *cfg);
@@ -84,7 +84,7 @@ int wc_http_respond(wc_http_req *r, int status, const wc_http_header *headers, s
 /** Trailers to send after a chunked body (call before closing the body pipe). */
 void wc_http_set_trailers(wc_http_req *r, const wc_http_header *trailers, size_t n);
 /** Send a whole small response: status, one content type, body bytes. */
-int wc_http_respond_simple(wc_http_req *r, int status, const char *content_type,
-                           const void *body, size_t len);
+int wc_http_respond_simple(wc_http_req *r, int status, const char *content_type, const void *body,
+                           size_t len);
 
 #endif

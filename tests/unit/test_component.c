@@ -157,10 +157,10 @@ host_take_token(wc_ccall *call, void *data, const wc_cval *args, wc_cval *result
 }
 
 static const char *const echo_names[] = {
-    "echo-bool",   "echo-s8",     "echo-u8",       "echo-s16",     "echo-u16",   "echo-s32",
-    "echo-u32",    "echo-s64",    "echo-u64",      "echo-f32",     "echo-f64",   "echo-char",
-    "echo-string", "echo-bytes",  "echo-list-u32", "echo-strings", "echo-point", "echo-tuple",
-    "echo-shape",  "echo-color",  "echo-perms",    "echo-option",  "echo-result", "echo-nested",
+    "echo-bool",   "echo-s8",    "echo-u8",       "echo-s16",     "echo-u16",    "echo-s32",
+    "echo-u32",    "echo-s64",   "echo-u64",      "echo-f32",     "echo-f64",    "echo-char",
+    "echo-string", "echo-bytes", "echo-list-u32", "echo-strings", "echo-point",  "echo-tuple",
+    "echo-shape",  "echo-color", "echo-perms",    "echo-option",  "echo-result", "echo-nested",
 };
 
 static wc_linker *
@@ -201,7 +201,8 @@ cval_equal(const wc_ctype *t, const wc_cval *a, const wc_cval *b)
     case CT_F32: return a->u.f32 == b->u.f32 || (isnan(a->u.f32) && isnan(b->u.f32));
     case CT_F64: return a->u.f64 == b->u.f64 || (isnan(a->u.f64) && isnan(b->u.f64));
     case CT_STRING:
-        return a->u.str.len == b->u.str.len && memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
+        return a->u.str.len == b->u.str.len &&
+               memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
     case CT_LIST:
         if (a->u.list.n != b->u.list.n) {
             return 0;
@@ -532,7 +533,8 @@ TEST(abi_many_params_spill_to_memory)
         }
         want += i % 4 == 0 ? i : i % 4 == 1 ? i * 1000.0 : i % 4 == 2 ? i + 0.5 : i + 0.25;
     }
-    CHECK_EQ_INT(wc_cfunc_call(f.inst, guest_fn(&f, "sum-many"), args, 17, &out, &f.arena, &err), 0);
+    CHECK_EQ_INT(wc_cfunc_call(f.inst, guest_fn(&f, "sum-many"), args, 17, &out, &f.arena, &err),
+                 0);
     CHECK(fabs(out.u.f64 - want) < 1e-9);
     abi_close(&f);
 }
@@ -555,13 +557,12 @@ TEST(abi_resources_own_and_borrow)
                                &f.arena, &err),
                  0);
     CHECK_EQ_INT(out.u.u32, 11);
-    CHECK_EQ_INT(wc_cfunc_call(f.inst, guest_fn(&f, "read-counter"), &counter, 1, &out, &f.arena,
-                               &err),
-                 0);
+    CHECK_EQ_INT(
+        wc_cfunc_call(f.inst, guest_fn(&f, "read-counter"), &counter, 1, &out, &f.arena, &err), 0);
     CHECK_EQ_INT(out.u.u32, 11);
-    CHECK_EQ_INT(wc_cfunc_call(f.inst, guest_fn(&f, "consume-counter"), &counter, 1, &out,
-                               &f.arena, &err),
-                 0);
+    CHECK_EQ_INT(
+        wc_cfunc_call(f.inst, guest_fn(&f, "consume-counter"), &counter, 1, &out, &f.arena, &err),
+        0);
     CHECK_EQ_INT(out.u.u32, 22);
     /* A host resource used by the guest: constructor, borrow, then own. */
     arg.u.u32 = 7;
@@ -582,8 +583,7 @@ TEST(abi_wrong_handle_type_traps)
     memset(&arg, 0, sizeof(arg));
     arg.u.handle.type = token_type; /* a host token where a counter is expected */
     arg.u.handle.rep = 1;
-    CHECK_EQ_INT(wc_cfunc_call(f.inst, guest_fn(&f, "read-counter"), &arg, 1, &out, &f.arena,
-                               &err),
+    CHECK_EQ_INT(wc_cfunc_call(f.inst, guest_fn(&f, "read-counter"), &arg, 1, &out, &f.arena, &err),
                  WC_ETRAP);
     CHECK_CONTAINS(err.msg, "resource type");
     abi_close(&f);

@@ -6,12 +6,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-__attribute__((import_module("wasi:http/types@0.2.0"), import_name("[constructor]fields")))
-int32_t fields_new(void);
-__attribute__((import_module("wasi:http/types@0.2.0"), import_name("[resource-drop]fields")))
-void fields_drop(int32_t h);
-__attribute__((import_module("wasi:clocks/monotonic-clock@0.2.3"), import_name("now")))
-uint64_t monotonic_now(void);
+__attribute__((import_module("wasi:http/types@0.2.0"), import_name("[constructor]fields"))) int32_t
+fields_new(void);
+__attribute__((import_module("wasi:http/types@0.2.0"), import_name("[resource-drop]fields"))) void
+fields_drop(int32_t h);
+__attribute__((import_module("wasi:clocks/monotonic-clock@0.2.3"), import_name("now"))) uint64_t
+monotonic_now(void);
 
 __attribute__((export_name("cabi_realloc"))) void *
 cabi_realloc(void *old, size_t old_size, size_t align, size_t new_size)
