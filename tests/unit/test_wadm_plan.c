@@ -187,17 +187,6 @@ replace(const char *s, const char *from, const char *to)
     return out;
 }
 
-/* Observed: everything of HELLO_V1 running on a and b (web on a). */
-static void
-steady(thost *a, thost *b)
-{
-    host(a, "NA", "zone=east");
-    host(b, "NB", "zone=west");
-    runs(a, WEB, V1, 4, "hello", "default");
-    runs_provider(a, HTTP, PROV, "hello");
-    runs_provider(b, HTTP, PROV, "hello");
-}
-
 static wc_lt_link http_link = {HTTP,
                                WEB,
                                "default",
@@ -206,6 +195,49 @@ static wc_lt_link http_link = {HTTP,
                                {1, (char *[]){"incoming-handler"}},
                                {1, (char *[]){"hello-listen"}},
                                {0, NULL}};
+
+/* HELLO_V1 as it runs when deployed: web on NA, the provider on NA and NB,
+ * its link and its managed config. */
+typedef struct tlattice {
+    thost a, b;
+    wadm_host hosts[2];
+    wadm_state st;
+    json_t *configs;
+} tlattice;
+
+static void
+steady(tlattice *l)
+{
+    host(&l->a, "NA", "zone=east");
+    host(&l->b, "NB", "zone=west");
+    runs(&l->a, WEB, V1, 4, "hello", "default");
+    runs_provider(&l->a, HTTP, PROV, "hello");
+    runs_provider(&l->b, HTTP, PROV, "hello");
+    l->configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+}
+
+/* The observed state, as the hosts are now (call after changing what they run). */
+static wadm_state *
+observe(tlattice *l)
+{
+    l->hosts[0] = l->a.h;
+    l->hosts[1] = l->b.h;
+    memset(&l->st, 0, sizeof(l->st));
+    l->st.hosts = l->hosts;
+    l->st.nhosts = 2;
+    l->st.links = &http_link;
+    l->st.nlinks = 1;
+    l->st.configs = l->configs;
+    return &l->st;
+}
+
+static void
+lattice_free(tlattice *l)
+{
+    json_decref(l->configs);
+    host_free(&l->a);
+    host_free(&l->b);
+}
 
 TEST(fresh_deploy_puts_config_then_runs_then_links)
 {
@@ -236,23 +268,11 @@ TEST(steady_state_needs_nothing)
     wadm_manifest *m = manifest(HELLO_V1);
     const wadm_manifest *vs[] = {m};
     wadm_app app = {"hello", m, vs, 1};
-    thost a, b;
-    wadm_host hosts[2];
-    wadm_state st = {0};
-    json_t *configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+    tlattice l;
 
-    steady(&a, &b);
-    hosts[0] = a.h;
-    hosts[1] = b.h;
-    st.hosts = hosts;
-    st.nhosts = 2;
-    st.links = &http_link;
-    st.nlinks = 1;
-    st.configs = configs;
-    CHECK(check_plan(&app, 1, &st, "deployed", NULL, NULL));
-    json_decref(configs);
-    host_free(&a);
-    host_free(&b);
+    steady(&l);
+    CHECK(check_plan(&app, 1, observe(&l), "deployed", NULL, NULL));
+    lattice_free(&l);
     wadm_manifest_free(m);
 }
 
@@ -306,22 +326,14 @@ TEST(host_loss_moves_the_component)
     wadm_manifest *m = manifest(HELLO_V1);
     const wadm_manifest *vs[] = {m};
     wadm_app app = {"hello", m, vs, 1};
-    thost a, b;
-    wadm_host hosts[1];
-    wadm_state st = {0};
-    json_t *configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+    tlattice l;
 
-    steady(&a, &b);
-    hosts[0] = b.h; /* NA is gone */
-    st.hosts = hosts;
-    st.nhosts = 1;
-    st.links = &http_link;
-    st.nlinks = 1;
-    st.configs = configs;
-    CHECK(check_plan(&app, 1, &st, "reconciling", NULL, "scale " WEB " on NB to 4", NULL));
-    json_decref(configs);
-    host_free(&a);
-    host_free(&b);
+    steady(&l);
+    observe(&l);
+    l.st.hosts = &l.hosts[1]; /* NA is gone */
+    l.st.nhosts = 1;
+    CHECK(check_plan(&app, 1, &l.st, "reconciling", NULL, "scale " WEB " on NB to 4", NULL));
+    lattice_free(&l);
     wadm_manifest_free(m);
 }
 
@@ -332,26 +344,14 @@ TEST(version_upgrade_updates_in_place)
     wadm_manifest *v1 = manifest(HELLO_V1), *v2 = manifest(v2_text2);
     const wadm_manifest *vs[] = {v1, v2};
     wadm_app app = {"hello", v2, vs, 2};
-    thost a, b;
-    wadm_host hosts[2];
-    wadm_state st = {0};
-    json_t *configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+    tlattice l;
 
-    steady(&a, &b);
-    hosts[0] = a.h;
-    hosts[1] = b.h;
-    st.hosts = hosts;
-    st.nhosts = 2;
-    st.links = &http_link;
-    st.nlinks = 1;
-    st.configs = configs;
-    CHECK(check_plan(&app, 1, &st, "reconciling", NULL,
+    steady(&l);
+    CHECK(check_plan(&app, 1, observe(&l), "reconciling", NULL,
                      "update " WEB " on NA to file:///apps/web-v2.wasm", NULL));
-    json_decref(configs);
     free(v2_text);
     free(v2_text2);
-    host_free(&a);
-    host_free(&b);
+    lattice_free(&l);
     wadm_manifest_free(v1);
     wadm_manifest_free(v2);
 }
@@ -396,31 +396,22 @@ TEST(undeploy_removes_exactly_what_the_app_owns)
     wadm_manifest *m = manifest(HELLO_V1);
     const wadm_manifest *vs[] = {m};
     wadm_app app = {"hello", NULL, vs, 1};
-    thost a, b;
-    wadm_host hosts[2];
-    wadm_state st = {0};
-    json_t *configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+    tlattice l;
     wc_lt_link links[2];
 
-    steady(&a, &b);
-    runs(&b, "mine", "file:///mine.wasm", 1, NULL, NULL);       /* started by hand */
-    runs(&b, "theirs", "file:///t.wasm", 1, "other-app", NULL); /* another app's */
-    hosts[0] = a.h;
-    hosts[1] = b.h;
+    steady(&l);
+    runs(&l.b, "mine", "file:///mine.wasm", 1, NULL, NULL);       /* started by hand */
+    runs(&l.b, "theirs", "file:///t.wasm", 1, "other-app", NULL); /* another app's */
+    observe(&l);
     links[0] = http_link;
     links[1] = http_link;
     links[1].source_id = "mine";
-    st.hosts = hosts;
-    st.nhosts = 2;
-    st.links = links;
-    st.nlinks = 2;
-    st.configs = configs;
-    CHECK(check_plan(&app, 1, &st, "undeployed", NULL, "delete link " HTTP " wasi:http (default)",
+    l.st.links = links;
+    l.st.nlinks = 2;
+    CHECK(check_plan(&app, 1, &l.st, "undeployed", NULL, "delete link " HTTP " wasi:http (default)",
                      "scale " WEB " on NA to 0", "stop provider " HTTP " on NA",
                      "stop provider " HTTP " on NB", "delete config hello-listen", NULL));
-    json_decref(configs);
-    host_free(&a);
-    host_free(&b);
+    lattice_free(&l);
     wadm_manifest_free(m);
 }
 
@@ -446,26 +437,15 @@ TEST(link_to_a_new_target_deletes_the_old_first)
     wadm_manifest *m = manifest(text);
     const wadm_manifest *vs[] = {m};
     wadm_app app = {"hello", m, vs, 1};
-    thost a, b;
-    wadm_host hosts[2];
-    wadm_state st = {0};
-    json_t *configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+    tlattice l;
 
-    steady(&a, &b);
-    hosts[0] = a.h;
-    hosts[1] = b.h;
-    st.hosts = hosts;
-    st.nhosts = 2;
-    st.links = &http_link;
-    st.nlinks = 1;
-    st.configs = configs;
-    CHECK(check_plan(&app, 1, &st, "reconciling", NULL, "delete link " HTTP " wasi:http (default)",
+    steady(&l);
+    CHECK(check_plan(&app, 1, observe(&l), "reconciling", NULL,
+                     "delete link " HTTP " wasi:http (default)",
                      "put link " HTTP " -> hello-api wasi:http (default)", NULL));
-    json_decref(configs);
     free(moved);
     free(text);
-    host_free(&a);
-    host_free(&b);
+    lattice_free(&l);
     wadm_manifest_free(m);
 }
 
@@ -519,26 +499,15 @@ TEST(component_dropped_in_a_new_version_is_stopped)
     wadm_manifest *with = manifest(v2b), *without = manifest(HELLO_V1);
     const wadm_manifest *vs[] = {with, without};
     wadm_app app = {"hello", without, vs, 2};
-    thost a, b;
-    wadm_host hosts[2];
-    wadm_state st = {0};
-    json_t *configs = json_pack("{s:{s:s}}", "hello-listen", "address", "0.0.0.0:8080");
+    tlattice l;
 
-    steady(&a, &b);
-    runs(&b, "hello-extra", "file:///x.wasm", 1, "hello", "default");
-    hosts[0] = a.h;
-    hosts[1] = b.h;
-    st.hosts = hosts;
-    st.nhosts = 2;
-    st.links = &http_link;
-    st.nlinks = 1;
-    st.configs = configs;
-    CHECK(check_plan(&app, 1, &st, "reconciling", NULL, "scale hello-extra on NB to 0", NULL));
-    json_decref(configs);
+    steady(&l);
+    runs(&l.b, "hello-extra", "file:///x.wasm", 1, "hello", "default");
+    CHECK(check_plan(&app, 1, observe(&l), "reconciling", NULL, "scale hello-extra on NB to 0",
+                     NULL));
     free(v2);
     free(v2b);
-    host_free(&a);
-    host_free(&b);
+    lattice_free(&l);
     wadm_manifest_free(with);
     wadm_manifest_free(without);
 }
