@@ -55,6 +55,13 @@ const wc_command *wc_find_command(const char *name);
 /** Print "wash CMD: message" to stderr. */
 void wc_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/**
+ * A progress line on stderr for work that may take over a second: nothing
+ * if it ends sooner, else "what... Ns" kept current until wc_progress_end().
+ */
+void wc_progress_begin(const char *what);
+void wc_progress_end(void);
+
 int cmd_app(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_complete(int argc, char **argv);

@@ -335,9 +335,14 @@ cmd_ctl(int argc, char **argv)
         NEED(3, "component|provider REF ID [--max N] [--host-id H]");
         if (o.host_id != NULL) {
             snprintf(host, sizeof(host), "%s", o.host_id);
-        } else if (auction(lat, &o, provider ? "provider" : "component", argv[2], argv[3], host,
-                           sizeof(host), &err) != 0) {
-            goto fail;
+        } else {
+            wc_progress_begin("Asking the hosts (auction)");
+            rc = auction(lat, &o, provider ? "provider" : "component", argv[2], argv[3], host,
+                         sizeof(host), &err);
+            wc_progress_end();
+            if (rc != 0) {
+                goto fail;
+            }
         }
         snprintf(suffix, sizeof(suffix), "%s.%s.%s", provider ? "provider" : "component",
                  provider ? "start" : "scale", host);

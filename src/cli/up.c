@@ -315,7 +315,9 @@ cmd_up(int argc, char **argv)
         if (pid > 0) {
             /* The parent: wait for "ready" (or the daemon's end), then report. */
             close(ready_pipe[1]);
+            wc_progress_begin("Starting wasmCloud");
             n = read(ready_pipe[0], &c, 1);
+            wc_progress_end();
             if (n == 1 && c == 'R') {
                 st = read_state(dir);
                 printf("wasmCloud is up (detached, pid %lld%s)\n  NATS   %s\n  host   %s\n"
@@ -356,6 +358,9 @@ cmd_up(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (!detached) {
+        wc_progress_begin("Starting wasmCloud");
+    }
 
     if (nats_url == NULL) {
         snprintf(url, sizeof(url), "nats://127.0.0.1:%llu", (unsigned long long)port);
@@ -425,6 +430,7 @@ cmd_up(int argc, char **argv)
     }
     write_state(dir, st);
     json_decref(st);
+    wc_progress_end();
     printf("wasmCloud is up%s\n  NATS   %s%s\n  host   %s\n  wadm   %s\n  state  %s\n"
            "Deploy an app: wash app deploy wadm.yaml   Stop: Ctrl-C or wash down\n",
            no_embed ? " (host and wadm as separate processes)" : "", url,
@@ -443,6 +449,7 @@ cmd_up(int argc, char **argv)
     WC_INFO("up", "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 0;
 out:
+    wc_progress_end();
     /* In order: wadm (no new commands), the host (drains), then NATS. */
     wadm_stop(w);
     if (host != NULL) {
@@ -480,6 +487,7 @@ cmd_down(int argc, char **argv)
         return 0;
     }
     up = (pid_t)json_integer_value(json_object_get(st, "pid"));
+    wc_progress_begin("Stopping wasmCloud");
     if (alive(up)) {
         kill(up, SIGTERM);
     }
@@ -507,6 +515,7 @@ cmd_down(int argc, char **argv)
             }
         }
     }
+    wc_progress_end();
     remove_state(dir);
     json_decref(st);
     printf("Stopped\n");
