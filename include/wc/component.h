@@ -19,6 +19,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/strbuf.h"
 #include "wc/engine.h"
 
 #include <stddef.h>
@@ -160,5 +161,40 @@ uint32_t wc_cinstance_res_new(wc_cinstance *ci, wc_rtype *t, void *obj);
 void *wc_cinstance_res_get(wc_cinstance *ci, wc_rtype *t, uint32_t rep);
 /** Remove and return the object (the caller disposes of it). */
 void *wc_cinstance_res_take(wc_cinstance *ci, wc_rtype *t, uint32_t rep);
+
+/* ---- values outside an instance: the wire (wRPC) and text (WAVE) ---- */
+
+/** A function type's parameters and result (NULL: none). */
+uint32_t wc_ctype_nparams(const wc_ctype *fn);
+const wc_ctype *wc_ctype_param(const wc_ctype *fn, uint32_t i, const char **name);
+const wc_ctype *wc_ctype_result(const wc_ctype *fn);
+/** WIT-like text for a type. */
+void wc_ctype_format(wc_strbuf *sb, const wc_ctype *t);
+/** Can values of t (or every parameter and result of a function type) cross the wire (no
+ * resources)? */
+int wc_ctype_crosses(const wc_ctype *t);
+
+/**
+ * Find an exported function's type in a component binary without compiling
+ * it (iface as for wc_cinstance_func; NULL or "" for a top-level function).
+ * The type is allocated in arena; bytes must stay valid while it is used.
+ */
+int wc_component_func_type(const void *bytes, size_t len, const char *iface, const char *name,
+                           wc_arena *arena, const wc_ctype **out, wc_error *err);
+
+/** Append the wRPC encoding of v (of type t). */
+int wc_cval_encode(wc_strbuf *out, const wc_ctype *t, const wc_cval *v, wc_error *err);
+/**
+ * Decode n values of the given types from buf (strings and lists copied into
+ * a). Returns 0 (*used bytes consumed), 1 if buf ends inside a value (more
+ * bytes are needed), or an error code for malformed input.
+ */
+int wc_cval_decode_all(const uint8_t *buf, size_t len, size_t *used, const wc_ctype *const *types,
+                       uint32_t n, wc_arena *a, wc_cval *out, wc_error *err);
+
+/** Parse WAVE text ("42", "\"hi\"", "{x: 1, y: 2}", "some(ok(3))") as a value of type t. */
+int wc_cval_parse(const char *text, const wc_ctype *t, wc_arena *a, wc_cval *out, wc_error *err);
+/** Append v (of type t) as WAVE text. */
+void wc_cval_format(wc_strbuf *out, const wc_ctype *t, const wc_cval *v);
 
 #endif

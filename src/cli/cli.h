@@ -9,6 +9,7 @@
 #define WC_CLI_H
 
 #include "base/error.h"
+#include "base/strbuf.h"
 
 #include <stdint.h>
 
@@ -55,6 +56,17 @@ const wc_command *wc_find_command(const char *name);
 /** Print "wash CMD: message" to stderr. */
 void wc_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/** Read a whole file; the error names it. */
+int wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err);
+
+typedef struct wc_lattice wc_lattice;
+/**
+ * The host running id (a component, or a provider) and its image reference,
+ * from the hosts' inventories; WC_ENOENT saying so when none runs it.
+ */
+int wc_cli_locate(wc_lattice *lat, const char *lattice, const char *id, int provider, char *host,
+                  size_t hsize, char *image, size_t isize, wc_error *err);
+
 /**
  * A progress line on stderr for work that may take over a second: nothing
  * if it ends sooner, else "what... Ns" kept current until wc_progress_end().
@@ -64,6 +76,7 @@ void wc_progress_end(void);
 
 int cmd_app(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_call(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 int cmd_completions(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);

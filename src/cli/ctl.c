@@ -99,10 +99,10 @@ hosts(wc_lattice *lat, const ctl_opts *o)
     return all;
 }
 
-/* The host running id (component or provider), found through the inventories. */
+/* The host running id (component or provider) and its image, found through the inventories. */
 static int
 find_host(wc_lattice *lat, const ctl_opts *o, const char *id, int provider, char *out, size_t size,
-          wc_error *err)
+          char *image, size_t isize, wc_error *err)
 {
     json_t *hs = hosts(lat, o), *h;
     size_t i;
@@ -121,6 +121,9 @@ find_host(wc_lattice *lat, const ctl_opts *o, const char *id, int provider, char
         {
             if (strcmp(str(x, "id"), id) == 0) {
                 snprintf(out, size, "%s", str(h, "id"));
+                if (image != NULL) {
+                    snprintf(image, isize, "%s", str(x, "image_ref"));
+                }
                 json_decref(inv);
                 json_decref(hs);
                 return 0;
@@ -131,6 +134,18 @@ find_host(wc_lattice *lat, const ctl_opts *o, const char *id, int provider, char
     json_decref(hs);
     return wc_error_set(err, WC_ENOENT, "no host runs %s %s (see: wash get inventory)",
                         provider ? "provider" : "component", id);
+}
+
+int
+wc_cli_locate(wc_lattice *lat, const char *lattice, const char *id, int provider, char *host,
+              size_t hsize, char *image, size_t isize, wc_error *err)
+{
+    ctl_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.lattice = lattice;
+    o.timeout = 2000000000ull;
+    return find_host(lat, &o, id, provider, host, hsize, image, isize, err);
 }
 
 /* The first host to bid in an auction for id. */
@@ -363,7 +378,7 @@ cmd_ctl(int argc, char **argv)
         NEED(2, stop ? "component|provider ID [--host-id H]" : "component ID --max N");
         if (o.host_id != NULL) {
             snprintf(host, sizeof(host), "%s", o.host_id);
-        } else if (find_host(lat, &o, argv[2], provider, host, sizeof(host), &err) != 0) {
+        } else if (find_host(lat, &o, argv[2], provider, host, sizeof(host), NULL, 0, &err) != 0) {
             goto fail;
         }
         if (provider) {

@@ -30,7 +30,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation" /* PATH_MAX buffers, as new.c */
 
 int wc_cli_build(const char *dir, char *out, size_t size, wc_error *err);
-int wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err);
 
 static int
 copy_file(const char *from, const char *to)

@@ -28,7 +28,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err);
 
 /* Paths are joined into PATH_MAX buffers; one longer than that is cut and
  * then fails to open, with the (cut) path in the message. */

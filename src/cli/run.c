@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err);
 
 #define RUN_IFACE "wasi:cli/run@0.2.0"
 

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-int wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err);
 
 typedef struct serve_ctx {
     wc_wasi_http_target target;

@@ -199,8 +199,8 @@ version_compatible(int amaj, int amin, int bmaj, int bmin)
 }
 
 /* Does exported name `have` satisfy the requested `want` (both possibly versioned)? */
-static int
-name_matches(const char *have, const char *want)
+int
+wc__name_matches(const char *have, const char *want)
 {
     int hm, hn, hp, wm, wn, wp;
     size_t hl = split_version(have, &hm, &hn, &hp), wl = split_version(want, &wm, &wn, &wp);
@@ -1469,7 +1469,7 @@ wc_cinstance_func(wc_cinstance *ci, const char *iface, const char *name, wc_cfun
             }
             continue;
         }
-        if (it->sort != SORT_INSTANCE || !name_matches(it->name, iface)) {
+        if (it->sort != SORT_INSTANCE || !wc__name_matches(it->name, iface)) {
             continue;
         }
         for (uint32_t k = 0; k < it->u.inst->n; k++) {
@@ -1497,7 +1497,7 @@ wc_component_exports(const wc_component *c, const char *name)
     for (uint32_t i = 0; i < c->root->ndefs; i++) {
         const cdef *d = &c->root->defs[i];
 
-        if (d->kind == D_EXPORT && name_matches(d->name, name)) {
+        if (d->kind == D_EXPORT && wc__name_matches(d->name, name)) {
             return 1;
         }
     }

@@ -158,6 +158,9 @@ typedef struct cabi_cx {
 } cabi_cx;
 
 /** The runtime resource type a handle's resource node stands for in inst. */
+/* Does exported name have satisfy the requested want (semver-compatible versions)? */
+int wc__name_matches(const char *have, const char *want);
+
 wc_rtype *wc__cinst_rtype(wc_cinst *inst, const ctype *res);
 
 /** Lift n values of types from flat core values (spilling beyond max). */

@@ -278,6 +278,7 @@ stop_component(wc_host *h, const char *id)
     if (c == NULL) {
         return;
     }
+    rpc_unsubscribe(c);
     pthread_mutex_lock(&c->mu);
     c->max = 0;
     pthread_cond_broadcast(&c->cond);
@@ -389,6 +390,9 @@ comp_scale(wc_host *h, void *arg)
     wc_map_put(&h->comps, c->id, c);
     pthread_rwlock_unlock(&h->lock);
     ensure_spec(h, c->id, img->ref);
+    if (rpc_subscribe(h, c, &err) != 0) {
+        WC_WARN("host", "component %s: %s (it is not callable over wRPC)", c->id, err.msg);
+    }
     WC_INFO("host", "component %s started from %s (max_instances %u)", c->id, img->ref, c->max);
     scaled_event(h, c->id, img->ref, c->max, &cmd->annotations);
     host_enqueue(h, prov_sync, NULL, NULL);

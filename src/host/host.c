@@ -394,6 +394,8 @@ wc_host_start(const wc_host_config *cfg, wc_host **out, wc_error *err)
     pthread_cond_init(&h->qcond, NULL);
     pthread_mutex_init(&h->smu, NULL);
     pthread_cond_init(&h->scond, NULL);
+    pthread_mutex_init(&h->rpc_mu, NULL);
+    pthread_cond_init(&h->rpc_cond, NULL);
     if (pipe(h->stop_pipe) != 0) {
         rc = wc_error_set(err, -errno, "pipe: %s", strerror(errno));
         goto fail;
@@ -549,6 +551,7 @@ wc_host_stop(wc_host *h, uint64_t grace_ns)
     /* Providers first (listeners drain their requests), then components. */
     prov_stop_all(h, grace_ns);
     comp_stop_all(h);
+    rpc_wait_idle(h, grace_ns + 15ull * 1000000000ull);
     kv_cache_free(h);
     state_free(h);
     if (announced) {

@@ -52,7 +52,8 @@ typedef struct hcomp {
     image *img;
     uint32_t max; /* max_instances: concurrent invocations; 0 once stopped */
     uint32_t active, waiting;
-    uint64_t deadline_ns; /* per invocation */
+    uint64_t deadline_ns;  /* per invocation */
+    natsSubscription *rpc; /* wRPC invocations (wrpc.c) */
     /* The last scale command (annotations, limits, config names), under h->lock. */
     wc_arena arena;
     wc_lt_scale_component_command spec;
@@ -122,6 +123,10 @@ struct wc_host {
     int stop_requested, stopping;
     uint64_t stop_timeout_ns;
     int stop_pipe[2];
+    /* wRPC invocations running (wrpc.c). */
+    pthread_mutex_t rpc_mu;
+    pthread_cond_t rpc_cond;
+    int rpc_active;
 };
 
 /* A decoded control command with the arena holding it, handed to the work thread. */
@@ -212,6 +217,13 @@ int comp_acquire(hcomp *c, invocation *inv, wc_error *err);
 void comp_release(invocation *inv);
 /** Fill a WASI context for an invocation (user = inv). */
 void comp_setup_ctx(wc_wasi_ctx *ctx, invocation *inv);
+
+/* ---- wrpc.c ---- */
+/** Serve c's exports over wRPC (sets c->rpc). */
+int rpc_subscribe(wc_host *h, hcomp *c, wc_error *err);
+void rpc_unsubscribe(hcomp *c);
+/** Wait (up to timeout_ns) until no wRPC invocation is running. */
+void rpc_wait_idle(wc_host *h, uint64_t timeout_ns);
 
 /* ---- iface.c ---- */
 

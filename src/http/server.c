@@ -73,6 +73,12 @@ struct wc_http_req {
     int resp_poll_init, resp_polling;
     int head_sent, resp_done, handler_done;
     struct wc_http_req *qnext; /* worker queue */
+    /* A local request (srv == NULL): the response as the handler gave it. */
+    pthread_mutex_t lmu;
+    pthread_cond_t lcond;
+    wc_strbuf lstore; /* header names and values, NUL-separated */
+    size_t lnheaders; /* in lstore */
+    int lstatus;      /* 0 until responded; -1 if the handler ended without */
 };
 
 typedef struct event {
@@ -1371,6 +1377,141 @@ hdr_named(const wc_http_header *h, const char *name)
     return h->name_len == strlen(name) && strncasecmp(h->name, name, h->name_len) == 0;
 }
 
+/* ---- local requests ---- */
+
+static void local_respond(wc_http_req *r, int status, const wc_http_header *headers, size_t n,
+                          wc_pipe *body);
+
+wc_http_req *
+wc_http_req_local(const char *method, const char *target, const char *authority,
+                  const wc_http_header *headers, size_t n, wc_pipe *body)
+{
+    wc_http_req *r = wc_xcalloc(1, sizeof(*r));
+    wc_strbuf head = WC_STRBUF_INIT;
+    size_t *at = wc_xcalloc(2 * n + 3, sizeof(size_t)), k = 0;
+
+    /* One allocation for the strings, as for a parsed request. */
+    at[k++] = head.len, wc_strbuf_add(&head, method, strlen(method) + 1);
+    at[k++] = head.len, wc_strbuf_add(&head, target, strlen(target) + 1);
+    at[k++] = head.len, wc_strbuf_add(&head, authority, strlen(authority) + 1);
+    for (size_t i = 0; i < n; i++) {
+        at[k++] = head.len, wc_strbuf_add(&head, headers[i].name, headers[i].name_len);
+        wc_strbuf_addch(&head, 0);
+        at[k++] = head.len, wc_strbuf_add(&head, headers[i].value, headers[i].value_len);
+        wc_strbuf_addch(&head, 0);
+    }
+    r->head = wc_strbuf_detach(&head, NULL);
+    r->method = r->head + at[0];
+    r->target = r->head + at[1];
+    r->authority = r->head + at[2];
+    r->headers = wc_xcalloc(n + 1, sizeof(*r->headers));
+    for (size_t i = 0; i < n; i++) {
+        r->headers[i].name = r->head + at[3 + 2 * i];
+        r->headers[i].name_len = headers[i].name_len;
+        r->headers[i].value = r->head + at[4 + 2 * i];
+        r->headers[i].value_len = headers[i].value_len;
+    }
+    r->nheaders = n;
+    free(at);
+    if (body == NULL) { /* the handler reads an empty body */
+        body = wc_pipe_new(1);
+        wc_pipe_close_write(body, 0);
+    }
+    r->body = body;
+    atomic_init(&r->refs, 1);
+    pthread_mutex_init(&r->lmu, NULL);
+    pthread_cond_init(&r->lcond, NULL);
+    return r;
+}
+
+static void
+local_respond(wc_http_req *r, int status, const wc_http_header *headers, size_t n, wc_pipe *body)
+{
+    pthread_mutex_lock(&r->lmu);
+    for (size_t i = 0; i < n; i++) {
+        wc_strbuf_add(&r->lstore, headers[i].name, headers[i].name_len);
+        wc_strbuf_addch(&r->lstore, 0);
+        wc_strbuf_add(&r->lstore, headers[i].value, headers[i].value_len);
+        wc_strbuf_addch(&r->lstore, 0);
+    }
+    r->lnheaders = n;
+    r->resp_body = body;
+    r->lstatus = status;
+    pthread_cond_broadcast(&r->lcond);
+    pthread_mutex_unlock(&r->lmu);
+}
+
+void
+wc_http_req_local_ended(wc_http_req *r)
+{
+    pthread_mutex_lock(&r->lmu);
+    if (r->lstatus == 0) {
+        r->lstatus = -1;
+    }
+    pthread_cond_broadcast(&r->lcond);
+    pthread_mutex_unlock(&r->lmu);
+}
+
+int
+wc_http_req_local_wait(wc_http_req *r, wc_http_header **headers, size_t *n, wc_pipe **body)
+{
+    int status;
+
+    pthread_mutex_lock(&r->lmu);
+    while (r->lstatus == 0) {
+        pthread_cond_wait(&r->lcond, &r->lmu);
+    }
+    status = r->lstatus;
+    pthread_mutex_unlock(&r->lmu);
+    *headers = NULL, *n = 0, *body = NULL;
+    if (status < 0) {
+        return -1;
+    }
+    *headers = wc_xcalloc(r->lnheaders + 1, sizeof(**headers));
+    for (size_t i = 0, at = 0; i < r->lnheaders; i++) {
+        (*headers)[i].name = r->lstore.buf + at;
+        (*headers)[i].name_len = strlen(r->lstore.buf + at);
+        at += (*headers)[i].name_len + 1;
+        (*headers)[i].value = r->lstore.buf + at;
+        (*headers)[i].value_len = strlen(r->lstore.buf + at);
+        at += (*headers)[i].value_len + 1;
+    }
+    *n = r->lnheaders;
+    *body = r->resp_body;
+    r->resp_body = NULL;
+    return status;
+}
+
+const char *
+wc_http_req_local_trailers(wc_http_req *r)
+{
+    return r->resp_trailers.buf;
+}
+
+void
+wc_http_req_local_free(wc_http_req *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (r->resp_body != NULL) {
+        wc_pipe_close_read(r->resp_body);
+        wc_pipe_unref(r->resp_body);
+    }
+    if (r->body != NULL) {
+        wc_pipe_close_read(r->body);
+        wc_pipe_unref(r->body);
+    }
+    wc_strbuf_release(&r->lstore);
+    wc_strbuf_release(&r->resp_trailers);
+    wc_strbuf_release(&r->resp_head);
+    pthread_mutex_destroy(&r->lmu);
+    pthread_cond_destroy(&r->lcond);
+    free(r->headers);
+    free(r->head);
+    free(r);
+}
+
 int
 wc_http_respond(wc_http_req *r, int status, const wc_http_header *headers, size_t n, wc_pipe *body,
                 int64_t content_length)
@@ -1385,6 +1526,10 @@ wc_http_respond(wc_http_req *r, int status, const wc_http_header *headers, size_
             wc_pipe_unref(body);
         }
         return WC_EINVAL;
+    }
+    if (r->srv == NULL) {
+        local_respond(r, status, headers, n, body);
+        return 0;
     }
     wc_strbuf_addf(h, "HTTP/1.1 %d %s\r\n", status, reason(status));
     for (size_t i = 0; i < n; i++) {

@@ -87,4 +87,26 @@ void wc_http_set_trailers(wc_http_req *r, const wc_http_header *trailers, size_t
 int wc_http_respond_simple(wc_http_req *r, int status, const char *content_type, const void *body,
                            size_t len);
 
+/* ---- local requests: not from a socket (a wRPC invocation) ---- */
+
+/**
+ * A request made in process, for a handler run by the caller (for example
+ * wc_wasi_http_serve on a thread of its own). body: the request body's
+ * reader end (the request takes one reference; NULL for none). Header
+ * values may contain bytes a socket would not carry.
+ */
+wc_http_req *wc_http_req_local(const char *method, const char *target, const char *authority,
+                               const wc_http_header *headers, size_t n, wc_pipe *body);
+/** The handler has returned (call from its thread): wakes a waiter if it never responded. */
+void wc_http_req_local_ended(wc_http_req *r);
+/**
+ * Wait for the response: returns the status and hands over the headers
+ * (free() the array; the strings live in r) and the body pipe's reader end
+ * (NULL: empty; the caller drops it); -1 if the handler ended without one.
+ */
+int wc_http_req_local_wait(wc_http_req *r, wc_http_header **headers, size_t *n, wc_pipe **body);
+/** Trailers the handler set, as "name: value\r\n" lines ("" if none); read after the body ends. */
+const char *wc_http_req_local_trailers(wc_http_req *r);
+void wc_http_req_local_free(wc_http_req *r);
+
 #endif

@@ -741,6 +741,160 @@ TEST(version_matching_is_semver_compatible)
     wc_arena_release(&arena);
 }
 
+/* ---- values on the wire (wRPC encoding) and as WAVE text ---- */
+
+/* The parameter type of test:abi/guest's echo function fn, read from abi.wasm. */
+static const wc_ctype *
+abi_param(wc_strbuf *bytes, wc_arena *a, const char *fn)
+{
+    const wc_ctype *ft;
+    wc_error err = WC_ERROR_INIT;
+
+    if (wc_component_func_type(bytes->buf, bytes->len, "test:abi/guest", fn, a, &ft, &err) != 0) {
+        FAILF("%s: %s", fn, err.msg);
+    }
+    CHECK_EQ_INT(wc_ctype_nparams(ft), 1);
+    return wc_ctype_param(ft, 0, NULL);
+}
+
+static void
+hex(wc_strbuf *out, const wc_strbuf *in)
+{
+    for (size_t i = 0; i < in->len; i++) {
+        wc_strbuf_addf(out, "%s%02x", i ? " " : "", (uint8_t)in->buf[i]);
+    }
+}
+
+TEST(wire_values_round_trip)
+{
+    /* function, text, its encoding; formatting the decoded value gives the text back */
+    static const char *const cases[][3] = {
+        {"echo-bool", "true", "01"},
+        {"echo-s8", "-2", "fe"},
+        {"echo-u8", "200", "c8"},
+        {"echo-s16", "-300", "d4 7d"},
+        {"echo-u32", "624485", "e5 8e 26"},
+        {"echo-s64", "-123456", "c0 bb 78"},
+        {"echo-u64", "18446744073709551615", "ff ff ff ff ff ff ff ff ff 01"},
+        {"echo-f64", "1.5", "00 00 00 00 00 00 f8 3f"},
+        {"echo-char", "'\\u{1f600}'", "f0 9f 98 80"},
+        {"echo-string", "\"h\\u{e9}\\n\"", "04 68 c3 a9 0a"},
+        {"echo-bytes", "[1, 2, 255]", "03 01 02 ff"},
+        {"echo-list-u32", "[1, 300]", "02 01 ac 02"},
+        {"echo-strings", "[\"a\", \"\"]", "02 01 61 00"},
+        {"echo-point", "{x: 1, y: -2, label: \"ab\"}", "01 7e 02 61 62"},
+        {"echo-tuple", "(7, \"z\", 0.5)", "07 01 7a 00 00 00 00 00 00 e0 3f"},
+        {"echo-shape", "tag(9)", "03 09"},
+        {"echo-shape", "dot", "02"},
+        {"echo-color", "blue", "02"},
+        {"echo-perms", "{read, exec}", "05"},
+        {"echo-option", "some(\"x\")", "01 01 78"},
+        {"echo-option", "none", "00"},
+        {"echo-result", "err(\"no\")", "01 02 6e 6f"},
+        {"echo-result", "ok(5)", "00 05"},
+        {"echo-nested", "[none, some({x: 0, y: 0, label: \"\"})]", "02 00 01 00 00 00"},
+    };
+    wc_strbuf bytes = read_guest("abi.wasm");
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wc_arena a = WC_ARENA_INIT;
+        wc_strbuf enc = WC_STRBUF_INIT, h = WC_STRBUF_INIT, text = WC_STRBUF_INIT;
+        wc_error err = WC_ERROR_INIT;
+        const wc_ctype *t = abi_param(&bytes, &a, cases[i][0]);
+        wc_cval v, back;
+        size_t used;
+
+        if (wc_cval_parse(cases[i][1], t, &a, &v, &err) != 0) {
+            FAILF("%s %s: %s", cases[i][0], cases[i][1], err.msg);
+        }
+        CHECK_EQ_INT(wc_cval_encode(&enc, t, &v, &err), 0);
+        hex(&h, &enc);
+        CHECK_EQ_STR(h.buf, cases[i][2]);
+        /* Every strict prefix asks for more bytes. */
+        for (size_t k = 0; k < enc.len; k++) {
+            CHECK_EQ_INT(
+                wc_cval_decode_all((const uint8_t *)enc.buf, k, &used, &t, 1, &a, &back, &err), 1);
+        }
+        CHECK_EQ_INT(
+            wc_cval_decode_all((const uint8_t *)enc.buf, enc.len, &used, &t, 1, &a, &back, &err),
+            0);
+        CHECK_EQ_INT(used, enc.len);
+        wc_cval_format(&text, t, &back);
+        if (strcmp(cases[i][0], "echo-string") == 0) {
+            CHECK_EQ_STR(text.buf, "\"h\xc3\xa9\\n\"");
+        } else if (strcmp(cases[i][0], "echo-char") == 0) {
+            CHECK_EQ_STR(text.buf, "'\xf0\x9f\x98\x80'");
+        } else {
+            CHECK_EQ_STR(text.buf, cases[i][1]);
+        }
+        wc_strbuf_release(&enc);
+        wc_strbuf_release(&h);
+        wc_strbuf_release(&text);
+        wc_arena_release(&a);
+    }
+    wc_strbuf_release(&bytes);
+}
+
+TEST(wire_malformed_values_are_refused)
+{
+    static const struct {
+        const char *fn;
+        const char *bytes;
+        size_t len;
+        const char *msg;
+    } cases[] = {
+        {"echo-bool", "\x02", 1, "not 0 or 1"},
+        {"echo-string", "\x02\xc3\x28", 3, "not valid UTF-8"},
+        {"echo-u8", "", 0, NULL}, /* more needed */
+        {"echo-u32", "\xff\xff\xff\xff\x7f", 5, "too large"},
+        {"echo-s16", "\x80\x80\x02", 3, "out of range"},
+        {"echo-color", "\x03", 1, "case 3"},
+        {"echo-perms", "\x08", 1, "flags beyond"},
+        {"echo-option", "\x02", 1, "case 2"},
+        {"echo-char", "\xed\xa0\x80", 3, "invalid UTF-8"},
+    };
+    static const char *const bad_text[][3] = {
+        {"echo-u8", "256", "out of range"},
+        {"echo-u32", "-1", "unsigned"},
+        {"echo-point", "{x: 1, y: 2}", "no field label"},
+        {"echo-point", "{x: 1, y: 2, label: \"a\", z: 3}", "field name"},
+        {"echo-color", "purple", "case name"},
+        {"echo-string", "\"open", "closing"},
+        {"echo-list-u32", "[1 2]", "','"},
+        {"echo-bool", "true false", "end of the value"},
+    };
+    wc_strbuf bytes = read_guest("abi.wasm");
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wc_arena a = WC_ARENA_INIT;
+        wc_error err = WC_ERROR_INIT;
+        const wc_ctype *t = abi_param(&bytes, &a, cases[i].fn);
+        wc_cval v;
+        size_t used;
+        int rc = wc_cval_decode_all((const uint8_t *)cases[i].bytes, cases[i].len, &used, &t, 1, &a,
+                                    &v, &err);
+
+        if (cases[i].msg == NULL) {
+            CHECK_EQ_INT(rc, 1);
+        } else {
+            CHECK(rc < 0);
+            CHECK_CONTAINS(err.msg, cases[i].msg);
+        }
+        wc_arena_release(&a);
+    }
+    for (size_t i = 0; i < sizeof(bad_text) / sizeof(bad_text[0]); i++) {
+        wc_arena a = WC_ARENA_INIT;
+        wc_error err = WC_ERROR_INIT;
+        const wc_ctype *t = abi_param(&bytes, &a, bad_text[i][0]);
+        wc_cval v;
+
+        CHECK(wc_cval_parse(bad_text[i][1], t, &a, &v, &err) < 0);
+        CHECK_CONTAINS(err.msg, bad_text[i][2]);
+        wc_arena_release(&a);
+    }
+    wc_strbuf_release(&bytes);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -757,6 +911,8 @@ main(int argc, char **argv)
         TEST_ENTRY(malformed_components_are_refused_clearly),
         TEST_ENTRY(missing_import_is_named),
         TEST_ENTRY(version_matching_is_semver_compatible),
+        TEST_ENTRY(wire_values_round_trip),
+        TEST_ENTRY(wire_malformed_values_are_refused),
     };
 
     setup();
