@@ -1,8 +1,11 @@
 /*
- * spy.c - `wash spy ID`: watch the lattice events about one component (or
- * provider) as they happen: scaled, failed, linked, unlinked, started,
- * stopped. Invocations are not traced yet (they need wRPC); the host logs
- * each failed one.
+ * spy.c - `wash spy ID`: watch what happens to one component (or provider):
+ * the lattice events that name it (scaled, failed, linked, unlinked,
+ * started, stopped) and the wRPC invocations sent to it (subject
+ * {lattice}.{id}.wrpc.>, as wasmCloud's wash spy: who called, which
+ * function, how many parameter bytes). Calls a host makes in process (its
+ * HTTP server or messaging provider calling a component on the same host)
+ * do not cross NATS and are not seen.
  */
 #include "cli/cli.h"
 
@@ -29,6 +32,35 @@ about(const json_t *data, const char *id)
     return 0;
 }
 
+/* An invocation: {lattice}.{id}.wrpc.0.0.1.{instance}.{function}, the caller in source-id. */
+static void
+print_invocation(natsMsg *m, const char *id, const char *lattice, const char *output)
+{
+    const char *subject = natsMsg_GetSubject(m), *from = NULL, *op;
+    char now[32];
+    size_t skip = strlen(lattice) + strlen(id) + strlen(".wrpc.0.0.1.") + 1;
+
+    op = strlen(subject) > skip ? subject + skip : subject;
+    if (natsMsgHeader_Get(m, "source-id", &from) != NATS_OK || from == NULL) {
+        from = "(not given)";
+    }
+    wc_lattice_time(now);
+    if (strcmp(output, "json") == 0) {
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "time", now, "kind", "invocation", "from",
+                      from, "to", id, "operation", op, "bytes", natsMsg_GetDataLength(m));
+        char *text = json_dumps(j, JSON_COMPACT);
+
+        printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        printf("%s %-24s from %s to %s: %s (%d bytes of parameters)\n", now, "invocation", from, id,
+               op, natsMsg_GetDataLength(m));
+    }
+    fflush(stdout);
+}
+
 int
 cmd_spy(int argc, char **argv)
 {
@@ -42,7 +74,7 @@ cmd_spy(int argc, char **argv)
     };
     wc_lattice_config lc;
     wc_lattice *lat = NULL;
-    natsSubscription *sub = NULL;
+    natsSubscription *sub = NULL, *rpc = NULL;
     wc_error err = WC_ERROR_INIT;
     char subject[300];
     uint64_t seen = 0;
@@ -70,8 +102,17 @@ cmd_spy(int argc, char **argv)
         wc_lattice_close(lat, 0);
         return 1;
     }
+    snprintf(subject, sizeof(subject), "%s.%s.wrpc.>", lattice, argv[1]);
+    if (natsConnection_SubscribeSync(&rpc, wc_lattice_conn(lat), subject) != NATS_OK) {
+        wc_cli_error("spy", "cannot subscribe to %s", subject);
+        natsSubscription_Destroy(sub);
+        wc_lattice_close(lat, 0);
+        return 1;
+    }
     natsConnection_Flush(wc_lattice_conn(lat));
-    fprintf(stderr, "Watching events about %s on lattice %s (Ctrl-C to stop)\n", argv[1], lattice);
+    fprintf(stderr,
+            "Watching events about %s and invocations of it on lattice %s (Ctrl-C to stop)\n",
+            argv[1], lattice);
     signal(SIGPIPE, SIG_IGN);
     deadline = timeout != 0 ? nats_Now() + (int64_t)(timeout / 1000000) : 0;
     while (count == 0 || seen < count) {
@@ -82,7 +123,14 @@ cmd_spy(int argc, char **argv)
         if (deadline != 0 && wait <= 0) {
             break;
         }
-        if (natsSubscription_NextMsg(&m, sub, wait) != NATS_OK) {
+        if (natsSubscription_NextMsg(&m, rpc, 0) == NATS_OK ||
+            natsSubscription_NextMsg(&m, rpc, wait < 100 ? wait : 100) == NATS_OK) {
+            print_invocation(m, argv[1], lattice, output);
+            natsMsg_Destroy(m);
+            seen++;
+            continue;
+        }
+        if (natsSubscription_NextMsg(&m, sub, 0) != NATS_OK) {
             continue;
         }
         ev = json_loadb(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), 0, NULL);
@@ -111,6 +159,7 @@ cmd_spy(int argc, char **argv)
         json_decref(ev);
     }
     natsSubscription_Destroy(sub);
+    natsSubscription_Destroy(rpc);
     wc_lattice_close(lat, 0);
     return 0;
 }

@@ -173,11 +173,14 @@ const wc_command wc_commands[] = {
      "  --env KEY=VALUE     environment of the component (repeatable)\n"
      "  --max-memory BYTES  linear memory limit per instance (default 256 MiB)\n"
      "  --tier T            auto (default), baseline or optimized\n"},
-    {"spy", cmd_spy, "Watch the lattice events about a component or provider",
+    {"spy", cmd_spy, "Watch the events about a component and the calls sent to it",
      "usage: wash spy ID [OPTIONS]\n"
      "\n"
      "Prints each lattice event that names ID (scaled, failed, linked, unlinked,\n"
-     "started, stopped) as it happens. Invocations are not traced yet.\n"
+     "started, stopped) and each wRPC invocation sent to it (caller, function,\n"
+     "parameter bytes) as it happens. Calls a host makes to a component in its\n"
+     "own process (its HTTP server, its messaging provider) do not cross NATS\n"
+     "and are not shown.\n"
      "\n"
      "  --nats-url URL        NATS server (default nats://127.0.0.1:4222)\n"
      "  -x, --lattice NAME    lattice (default \"default\" or WASMCLOUD_LATTICE)\n"

@@ -77,8 +77,15 @@ class CallTest(LatticeTest):
         self.scale(host, ECHO, "echo")
         self.scale(host, PROBE, "probe")
 
+        spy = subprocess.Popen([str(wash()), "spy", "strs", "--count", "1", "--timeout", "30s",
+                                "-o", "json", "--nats-url", self.nats.url],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        spy.stderr.readline()  # "Watching ...": subscribed
         self.assertEqual(self.wash("call", "strs", "echo", '"héllo"').stdout.decode(),
                          '"héllo"\n')
+        seen = json.loads(spy.communicate(timeout=30)[0])
+        self.assertEqual((seen["kind"], seen["from"], seen["to"], seen["operation"]),
+                         ("invocation", "wash", "strs", "echo"))
         out = json.loads(self.wash("call", "strs", "units", '"héllo"', "-o", "json").stdout)
         self.assertEqual(out, {"success": True, "result": "6"})
         # A record argument, a result<_, string> back, an interface with a version.
