@@ -97,6 +97,8 @@ bash_script(void)
            "    scale|stop)\n"
            "      if [ \"$COMP_CWORD\" -eq 2 ]; then words=\"component provider\"\n"
            "      else words=$(wash __complete ${sub}s 2>/dev/null); fi ;;\n"
+           "    call|spy) [ \"$COMP_CWORD\" -eq 2 ] &&\n"
+           "         words=$(wash __complete components 2>/dev/null) ;;\n"
            "    link) [ \"$COMP_CWORD\" -eq 2 ] && words=\"put del get\" ;;\n"
            "    config) [ \"$COMP_CWORD\" -eq 2 ] && words=\"put get del\" ;;\n"
            "    label) [ \"$COMP_CWORD\" -eq 2 ] && words=$(wash __complete hosts 2>/dev/null) ;;\n"
@@ -140,7 +142,7 @@ fish_script(void)
     }
     printf("complete -c wash -n '__fish_seen_subcommand_from app' -a "
            "'(wash __complete apps 2>/dev/null)'\n"
-           "complete -c wash -n '__fish_seen_subcommand_from scale stop' -a "
+           "complete -c wash -n '__fish_seen_subcommand_from scale stop call spy' -a "
            "'(wash __complete components 2>/dev/null)'\n"
            "complete -c wash -n '__fish_seen_subcommand_from label get' -a "
            "'(wash __complete hosts 2>/dev/null)'\n");
