@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 typedef struct app_opts {
     const char *nats_url, *lattice, *output, *version;
     uint64_t timeout;

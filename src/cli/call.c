@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 
 #include "base/duration.h"
+#include "base/leb128.h"
 #include "base/strbuf.h"
 #include "lattice/lattice.h"
 #include "wc/component.h"
@@ -47,24 +48,6 @@ left_ms(const client *c)
     int64_t l = c->deadline_ms - (int64_t)(wc_now_ns() / 1000000);
 
     return l > 0 ? l : 0;
-}
-
-static void
-put_uleb(wc_strbuf *sb, uint64_t v)
-{
-    do {
-        uint8_t b = v & 0x7f;
-
-        v >>= 7;
-        wc_strbuf_addch(sb, v ? b | 0x80 : b);
-    } while (v);
-}
-
-static void
-put_bytes(wc_strbuf *sb, const void *p, size_t n)
-{
-    put_uleb(sb, n);
-    wc_strbuf_add(sb, p, n);
 }
 
 /* Invoke: publish, wait for the handshake, send the rest of the parameters. */
@@ -253,39 +236,6 @@ typedef struct http_opts {
     wc_strlist headers;
 } http_opts;
 
-static int
-get_uleb(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    *v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (*p == end) {
-            return 1;
-        }
-        *v |= (uint64_t)(**p & 0x7f) << shift;
-        if (!(*(*p)++ & 0x80)) {
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int
-get_bytes(const uint8_t **p, const uint8_t *end, const uint8_t **b, size_t *n)
-{
-    uint64_t len;
-    int rc = get_uleb(p, end, &len);
-
-    if (rc != 0) {
-        return rc;
-    }
-    if ((uint64_t)(end - *p) < len) {
-        return 1;
-    }
-    *b = *p, *n = (size_t)len;
-    *p += len;
-    return 0;
-}
-
 /* result<response, error-code>: status and headers into j; 1 = need more bytes. */
 static int
 parse_response(const wc_strbuf *res, json_t *j, int *body_ready, wc_strbuf *body, wc_error *err)
@@ -301,18 +251,18 @@ parse_response(const wc_strbuf *res, json_t *j, int *body_ready, wc_strbuf *body
     if (*p++ != 0) {
         const uint8_t *q;
 
-        if (get_uleb(&p, end, &disc) != 0) {
+        if (wc_leb_get(&p, end, &disc) != 0) {
             return 1;
         }
         q = p + 1;
 
-        if (disc == 38 && p < end && *p == 1 && get_bytes(&q, end, &b, &n) == 0) {
+        if (disc == 38 && p < end && *p == 1 && wc_leb_get_bytes(&q, end, &b, &n) == 0) {
             return wc_error_set(err, WC_EIO, "the component failed: %.*s", (int)n, b);
         }
         return wc_error_set(err, WC_EIO, "the request failed (wasi:http error-code %llu)",
                             (unsigned long long)disc);
     }
-    if (get_bytes(&p, end, &b, &n) != 0) {
+    if (wc_leb_get_bytes(&p, end, &b, &n) != 0) {
         return 1;
     }
     *body_ready = n > 0;
@@ -325,22 +275,22 @@ parse_response(const wc_strbuf *res, json_t *j, int *body_ready, wc_strbuf *body
             return 1;
         }
         if (*p++ == 1) {
-            if (get_uleb(&p, end, &nf) != 0) {
+            if (wc_leb_get(&p, end, &nf) != 0) {
                 return 1;
             }
             for (uint64_t i = 0; i < nf; i++) {
-                if (get_bytes(&p, end, &b, &n) != 0 || get_uleb(&p, end, &nv) != 0) {
+                if (wc_leb_get_bytes(&p, end, &b, &n) != 0 || wc_leb_get(&p, end, &nv) != 0) {
                     return 1;
                 }
                 for (uint64_t k = 0; k < nv; k++) {
-                    if (get_bytes(&p, end, &b, &n) != 0) {
+                    if (wc_leb_get_bytes(&p, end, &b, &n) != 0) {
                         return 1;
                     }
                 }
             }
         }
     }
-    if (get_uleb(&p, end, &status) != 0 || get_uleb(&p, end, &nf) != 0) {
+    if (wc_leb_get(&p, end, &status) != 0 || wc_leb_get(&p, end, &nf) != 0) {
         return 1;
     }
     json_object_set_new(j, "status", json_integer((json_int_t)status));
@@ -349,13 +299,13 @@ parse_response(const wc_strbuf *res, json_t *j, int *body_ready, wc_strbuf *body
         const uint8_t *name;
         size_t nlen;
 
-        if (get_bytes(&p, end, &name, &nlen) != 0 || get_uleb(&p, end, &nv) != 0) {
+        if (wc_leb_get_bytes(&p, end, &name, &nlen) != 0 || wc_leb_get(&p, end, &nv) != 0) {
             return 1;
         }
         for (uint64_t k = 0; k < nv; k++) {
             char key[256];
 
-            if (get_bytes(&p, end, &b, &n) != 0) {
+            if (wc_leb_get_bytes(&p, end, &b, &n) != 0) {
                 return 1;
             }
             snprintf(key, sizeof(key), "%.*s", (int)nlen, name);
@@ -373,7 +323,7 @@ take_chunks(wc_strbuf *in, size_t *off, wc_strbuf *body)
         const uint8_t *p = (const uint8_t *)in->buf + *off, *b;
         size_t n;
 
-        if (get_bytes(&p, (const uint8_t *)in->buf + in->len, &b, &n) != 0) {
+        if (wc_leb_get_bytes(&p, (const uint8_t *)in->buf + in->len, &b, &n) != 0) {
             return 1;
         }
         *off = (size_t)(p - (const uint8_t *)in->buf);
@@ -403,28 +353,28 @@ call_http(client *c, const char *lattice, const char *id, const http_opts *h, co
         wc_strbuf_adds(&body, h->body);
     }
     /* request { body, trailers, method, path-with-query, scheme, authority, headers } */
-    put_bytes(&req, body.buf, body.len); /* ready inline, or empty: pending */
-    wc_strbuf_addch(&req, 1);            /* trailers: ready, */
-    wc_strbuf_addch(&req, 0);            /* none */
+    wc_leb_put_bytes(&req, body.buf, body.len); /* ready inline, or empty: pending */
+    wc_strbuf_addch(&req, 1);                   /* trailers: ready, */
+    wc_strbuf_addch(&req, 0);                   /* none */
     for (m = 0; m < 9 && strcasecmp(methods[m], h->method) != 0; m++) {
     }
-    put_uleb(&req, m);
+    wc_leb_put(&req, m);
     if (m == 9) {
-        put_bytes(&req, h->method, strlen(h->method));
+        wc_leb_put_bytes(&req, h->method, strlen(h->method));
     }
     wc_strbuf_addch(&req, 1);
-    put_bytes(&req, h->path, strlen(h->path));
+    wc_leb_put_bytes(&req, h->path, strlen(h->path));
     wc_strbuf_addch(&req, 1);
     if (strcmp(h->scheme, "http") == 0 || strcmp(h->scheme, "https") == 0) {
-        put_uleb(&req, strcmp(h->scheme, "https") == 0);
+        wc_leb_put(&req, strcmp(h->scheme, "https") == 0);
     } else {
-        put_uleb(&req, 2);
-        put_bytes(&req, h->scheme, strlen(h->scheme));
+        wc_leb_put(&req, 2);
+        wc_leb_put_bytes(&req, h->scheme, strlen(h->scheme));
     }
     snprintf(authority, sizeof(authority), "%s:%llu", h->host, (unsigned long long)h->port);
     wc_strbuf_addch(&req, 1);
-    put_bytes(&req, authority, strlen(authority));
-    put_uleb(&req, nh);
+    wc_leb_put_bytes(&req, authority, strlen(authority));
+    wc_leb_put(&req, nh);
     for (size_t i = 0; i < h->headers.n; i++) {
         const char *colon = strchr(h->headers.v[i], ':'), *v;
 
@@ -434,14 +384,14 @@ call_http(client *c, const char *lattice, const char *id, const http_opts *h, co
         }
         for (v = colon + 1; *v == ' '; v++) {
         }
-        put_bytes(&req, h->headers.v[i], (size_t)(colon - h->headers.v[i]));
-        put_uleb(&req, 1);
-        put_bytes(&req, v, strlen(v));
+        wc_leb_put_bytes(&req, h->headers.v[i], (size_t)(colon - h->headers.v[i]));
+        wc_leb_put(&req, 1);
+        wc_leb_put_bytes(&req, v, strlen(v));
     }
     if (h->content_type != NULL) {
-        put_bytes(&req, "content-type", 12);
-        put_uleb(&req, 1);
-        put_bytes(&req, h->content_type, strlen(h->content_type));
+        wc_leb_put_bytes(&req, "content-type", 12);
+        wc_leb_put(&req, 1);
+        wc_leb_put_bytes(&req, h->content_type, strlen(h->content_type));
     }
     snprintf(subject, sizeof(subject), "%s.%s.wrpc.0.0.1.wrpc:http/incoming-handler@0.1.0.handle",
              lattice, id);

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int
 wc_cli_read_file(const char *path, wc_strbuf *out, wc_error *err)
 {

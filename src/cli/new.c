@@ -28,7 +28,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 /* Paths are joined into PATH_MAX buffers; one longer than that is cut and
  * then fails to open, with the (cut) path in the message. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"

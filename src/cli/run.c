@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #define RUN_IFACE "wasi:cli/run@0.2.0"
 
 int

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-
 typedef struct serve_ctx {
     wc_wasi_http_target target;
     wc_strlist envs;

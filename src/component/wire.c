@@ -14,6 +14,7 @@
  * 42, -1.5, 'c', "str", [list], (tuple), {field: v}, case(payload), some(v),
  * none, ok(v), err(v), {flag-a, flag-b}.
  */
+#include "base/leb128.h"
 #include "component/cparse.h"
 #include "component/internal.h"
 
@@ -135,17 +136,6 @@ wc_component_func_type(const void *bytes, size_t len, const char *iface, const c
 /* ---- encoding ---- */
 
 static void
-put_uleb(wc_strbuf *sb, uint64_t v)
-{
-    do {
-        uint8_t b = v & 0x7f;
-
-        v >>= 7;
-        wc_strbuf_addch(sb, v ? b | 0x80 : b);
-    } while (v);
-}
-
-static void
 put_sleb(wc_strbuf *sb, int64_t v)
 {
     for (;;) {
@@ -191,8 +181,8 @@ encode(wc_strbuf *sb, const ctype *t, const wc_cval *v, int depth, wc_error *err
     case CT_S8:
     case CT_U8: wc_strbuf_addch(sb, (int)(v->u.u32 & 0xff)); break;
     case CT_U16:
-    case CT_U32: put_uleb(sb, v->u.u32); break;
-    case CT_U64: put_uleb(sb, v->u.u64); break;
+    case CT_U32: wc_leb_put(sb, v->u.u32); break;
+    case CT_U64: wc_leb_put(sb, v->u.u64); break;
     case CT_S16:
     case CT_S32: put_sleb(sb, v->u.s32); break;
     case CT_S64: put_sleb(sb, v->u.s64); break;
@@ -200,11 +190,11 @@ encode(wc_strbuf *sb, const ctype *t, const wc_cval *v, int depth, wc_error *err
     case CT_F64: wc_strbuf_add(sb, &v->u.f64, 8); break;
     case CT_CHAR: put_utf8(sb, v->u.ch); break;
     case CT_STRING:
-        put_uleb(sb, v->u.str.len);
+        wc_leb_put(sb, v->u.str.len);
         wc_strbuf_add(sb, v->u.str.ptr, v->u.str.len);
         break;
     case CT_LIST:
-        put_uleb(sb, v->u.list.n);
+        wc_leb_put(sb, v->u.list.n);
         if (v->u.list.elems == NULL) {
             wc_strbuf_add(sb, v->u.list.bytes, v->u.list.n);
             break;
@@ -223,14 +213,14 @@ encode(wc_strbuf *sb, const ctype *t, const wc_cval *v, int depth, wc_error *err
             }
         }
         break;
-    case CT_ENUM: put_uleb(sb, v->u.var.disc); break;
+    case CT_ENUM: wc_leb_put(sb, v->u.var.disc); break;
     case CT_VARIANT:
     case CT_OPTION:
     case CT_RESULT: {
         const ctype *p = wc_ctype_case(t, v->u.var.disc);
 
         if (t->kind == CT_VARIANT) {
-            put_uleb(sb, v->u.var.disc);
+            wc_leb_put(sb, v->u.var.disc);
         } else {
             wc_strbuf_addch(sb, v->u.var.disc ? 1 : 0);
         }

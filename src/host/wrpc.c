@@ -28,6 +28,7 @@
 #include "host/internal.h"
 
 #include "base/log.h"
+#include "base/leb128.h"
 #include "base/strbuf.h"
 #include "base/xalloc.h"
 #include "wasi/http.h"
@@ -121,24 +122,6 @@ fail(call *cl, const char *fmt, const char *arg)
     snprintf(msg, sizeof(msg), fmt, arg);
     WC_WARN("wrpc", "%s.%s on %s: %s", cl->instance, cl->func, cl->id, msg);
     send_results(cl, NULL, msg);
-}
-
-static void
-put_uleb(wc_strbuf *sb, uint64_t v)
-{
-    do {
-        uint8_t b = v & 0x7f;
-
-        v >>= 7;
-        wc_strbuf_addch(sb, v ? b | 0x80 : b);
-    } while (v);
-}
-
-static void
-put_bytes(wc_strbuf *sb, const void *p, size_t n)
-{
-    put_uleb(sb, n);
-    wc_strbuf_add(sb, p, n);
 }
 
 /* ---- receiving ---- */
@@ -276,45 +259,12 @@ typedef struct rd {
 } rd;
 
 static int
-get_uleb(rd *r, uint64_t *v)
-{
-    *v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (r->p == r->end) {
-            return 1;
-        }
-        *v |= (uint64_t)(*r->p & 0x7f) << shift;
-        if (!(*r->p++ & 0x80)) {
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int
 get_byte(rd *r, uint8_t *b)
 {
     if (r->p == r->end) {
         return 1;
     }
     *b = *r->p++;
-    return 0;
-}
-
-static int
-get_bytes(rd *r, const uint8_t **p, size_t *n)
-{
-    uint64_t len;
-    int rc = get_uleb(r, &len);
-
-    if (rc != 0) {
-        return rc;
-    }
-    if ((uint64_t)(r->end - r->p) < len) {
-        return 1;
-    }
-    *p = r->p, *n = (size_t)len;
-    r->p += len;
     return 0;
 }
 
@@ -328,7 +278,7 @@ get_opt_bytes(rd *r, const uint8_t **p, size_t *n)
     if (rc != 0 || some == 0) {
         return rc;
     }
-    return some == 1 ? get_bytes(r, p, n) : -1;
+    return some == 1 ? wc_leb_get_bytes(&r->p, r->end, p, n) : -1;
 }
 
 /* fields: list<tuple<string, list<list<u8>>>>, one header per value. */
@@ -339,18 +289,19 @@ get_fields(rd *r, wc_http_header **out, size_t *n)
     int rc;
 
     *out = NULL, *n = 0;
-    if ((rc = get_uleb(r, &nf)) != 0) {
+    if ((rc = wc_leb_get(&r->p, r->end, &nf)) != 0) {
         return rc;
     }
     for (uint64_t i = 0; i < nf; i++) {
         const uint8_t *name, *val;
         size_t nlen, vlen;
 
-        if ((rc = get_bytes(r, &name, &nlen)) != 0 || (rc = get_uleb(r, &nv)) != 0) {
+        if ((rc = wc_leb_get_bytes(&r->p, r->end, &name, &nlen)) != 0 ||
+            (rc = wc_leb_get(&r->p, r->end, &nv)) != 0) {
             return rc;
         }
         for (uint64_t k = 0; k < nv; k++) {
-            if ((rc = get_bytes(r, &val, &vlen)) != 0) {
+            if ((rc = wc_leb_get_bytes(&r->p, r->end, &val, &vlen)) != 0) {
                 return rc;
             }
             if (*n % 16 == 0) {
@@ -394,7 +345,7 @@ get_request(rd *r, http_in *in)
     uint64_t disc;
     int rc;
 
-    if ((rc = get_bytes(r, &in->body, &in->body_len)) != 0) {
+    if ((rc = wc_leb_get_bytes(&r->p, r->end, &in->body, &in->body_len)) != 0) {
         return rc;
     }
     if (in->body_len == 0) {
@@ -418,13 +369,13 @@ get_request(rd *r, http_in *in)
             return rc;
         }
     }
-    if ((rc = get_uleb(r, &disc)) != 0) {
+    if ((rc = wc_leb_get(&r->p, r->end, &disc)) != 0) {
         return rc;
     }
     if (disc < 9) {
         snprintf(in->method, sizeof(in->method), "%s", methods[disc]);
     } else if (disc == 9) {
-        if ((rc = get_bytes(r, &p, &n)) != 0) {
+        if ((rc = wc_leb_get_bytes(&r->p, r->end, &p, &n)) != 0) {
             return rc;
         }
         snprintf(in->method, sizeof(in->method), "%.*s", (int)n, (const char *)p);
@@ -441,10 +392,10 @@ get_request(rd *r, http_in *in)
         return rc;
     }
     if (b == 1) {
-        if ((rc = get_uleb(r, &disc)) != 0) {
+        if ((rc = wc_leb_get(&r->p, r->end, &disc)) != 0) {
             return rc;
         }
-        if (disc == 2 && (rc = get_bytes(r, &p, &n)) != 0) {
+        if (disc == 2 && (rc = wc_leb_get_bytes(&r->p, r->end, &p, &n)) != 0) {
             return rc;
         }
     }
@@ -477,7 +428,7 @@ feed_body(void *arg)
         rd r = {(const uint8_t *)buf.buf + off, (const uint8_t *)buf.buf + buf.len};
         const uint8_t *p;
         size_t n;
-        int rc = get_bytes(&r, &p, &n);
+        int rc = wc_leb_get_bytes(&r.p, r.end, &p, &n);
 
         if (rc == 0) {
             off = (size_t)(r.p - (const uint8_t *)buf.buf);
@@ -529,9 +480,9 @@ send_http_error(call *cl, const char *msg)
     wc_strbuf out = WC_STRBUF_INIT;
 
     wc_strbuf_addch(&out, 1);
-    put_uleb(&out, 38); /* internal-error */
+    wc_leb_put(&out, 38); /* internal-error */
     wc_strbuf_addch(&out, 1);
-    put_bytes(&out, msg, strlen(msg));
+    wc_leb_put_bytes(&out, msg, strlen(msg));
     send_results(cl, &out, NULL);
     wc_strbuf_release(&out);
 }
@@ -549,10 +500,10 @@ put_trailers(wc_strbuf *out, const char *lines)
         if (colon == NULL || eol == NULL || colon > eol) {
             break;
         }
-        put_bytes(&body, p, (size_t)(colon - p));
+        wc_leb_put_bytes(&body, p, (size_t)(colon - p));
         colon += colon[1] == ' ' ? 2 : 1;
-        put_uleb(&body, 1);
-        put_bytes(&body, colon, (size_t)(eol - colon));
+        wc_leb_put(&body, 1);
+        wc_leb_put_bytes(&body, colon, (size_t)(eol - colon));
         n++;
         p = eol + 2;
     }
@@ -560,7 +511,7 @@ put_trailers(wc_strbuf *out, const char *lines)
         wc_strbuf_addch(out, 0);
     } else {
         wc_strbuf_addch(out, 1);
-        put_uleb(out, n);
+        wc_leb_put(out, n);
         wc_strbuf_add(out, body.buf, body.len);
     }
     wc_strbuf_release(&body);
@@ -637,12 +588,12 @@ serve_http(call *cl, hcomp *c)
         wc_strbuf_addch(&out, 0);
         wc_strbuf_addch(&out, 0);
         wc_strbuf_addch(&out, 0);
-        put_uleb(&out, (uint64_t)status);
-        put_uleb(&out, nrh);
+        wc_leb_put(&out, (uint64_t)status);
+        wc_leb_put(&out, nrh);
         for (size_t i = 0; i < nrh; i++) {
-            put_bytes(&out, rh[i].name, rh[i].name_len);
-            put_uleb(&out, 1);
-            put_bytes(&out, rh[i].value, rh[i].value_len);
+            wc_leb_put_bytes(&out, rh[i].name, rh[i].name_len);
+            wc_leb_put(&out, 1);
+            wc_leb_put_bytes(&out, rh[i].value, rh[i].value_len);
         }
         send_results(cl, &out, NULL);
         /* The body: chunks (length, bytes), an empty chunk, then the end. */
@@ -659,7 +610,7 @@ serve_http(call *cl, hcomp *c)
             }
             if (n > 0) {
                 wc_strbuf_setlen(&out, 0);
-                put_bytes(&out, buf, (size_t)n);
+                wc_leb_put_bytes(&out, buf, (size_t)n);
                 publish(cl, subject, out.buf, out.len);
             }
         }
